@@ -1,0 +1,120 @@
+"""The typed, immutable dossier: one record of a program, loaded once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+
+from .schema import PATIENT_SPECIFIC_MODALITIES, TABLES
+
+
+@dataclass(frozen=True)
+class Program:
+    program_id: str
+    product_name: str
+    modality: str
+    approval_basis: str
+    commercial_process_version: str | None
+    submission_target: dt.date | None
+
+    @property
+    def patient_specific(self) -> bool:
+        return self.modality in PATIENT_SPECIFIC_MODALITIES
+
+
+def _freeze(frame: pd.DataFrame) -> pd.DataFrame:
+    # Copy-on-write frames: a caller's edits never reach the dossier's own data.
+    return frame.copy()
+
+
+@dataclass(frozen=True, eq=False)
+class Dossier:
+    """A valid dossier. Tables are pandas frames typed by the contract.
+
+    Every contract column is present (absent optional columns are all missing):
+    ids and text as ``object`` (``None`` when missing), dates as ``datetime64``
+    (``NaT``), numbers as ``float64`` (``NaN``), booleans as ``bool`` where the
+    contract gives a default. ``_row`` is the row the user sees in the source.
+    """
+
+    program: Program
+    tables: dict[str, pd.DataFrame]
+    source: str = ""
+    sha256: str = ""
+    warnings: tuple = field(default=())
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables")
+        if tables is not None and name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dossier):
+            return NotImplemented
+        if self.program != other.program or self.tables.keys() != other.tables.keys():
+            return False
+        return all(self.tables[k].equals(other.tables[k]) for k in self.tables)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ---- indexes the rules share -------------------------------------------------
+    @cached_property
+    def lots_by_id(self) -> pd.DataFrame:
+        return self.tables["lots"].set_index("lot_id", drop=False)
+
+    @cached_property
+    def reportable_results(self) -> pd.DataFrame:
+        r = self.tables["results"]
+        return r.loc[r["reportable"].to_numpy(bool)]
+
+    @cached_property
+    def methods_by_id(self) -> pd.DataFrame:
+        return self.tables["methods"].set_index("method_id", drop=False)
+
+    @cached_property
+    def attributes_by_id(self) -> pd.DataFrame:
+        return self.tables["attributes"].set_index("attribute_id", drop=False)
+
+    def methods_of(self, attribute_id: str) -> pd.DataFrame:
+        m = self.tables["methods"]
+        return m.loc[m["attribute_id"] == attribute_id]
+
+    def results_of(self, *, lot_id: str | None = None, attribute_id: str | None = None,
+                   reportable_only: bool = True) -> pd.DataFrame:
+        r = self.reportable_results if reportable_only else self.tables["results"]
+        mask = pd.Series(True, index=r.index)
+        if lot_id is not None:
+            mask &= r["lot_id"] == lot_id
+        if attribute_id is not None:
+            mask &= r["attribute_id"] == attribute_id
+        return r.loc[mask]
+
+    @cached_property
+    def administered_lot_ids(self) -> frozenset[str]:
+        return frozenset(self.tables["administrations"]["lot_id"].dropna())
+
+    @cached_property
+    def pivotal_study_ids(self) -> frozenset[str]:
+        s = self.tables["studies"]
+        return frozenset(s.loc[s["pivotal"].to_numpy(bool), "study_id"])
+
+    @cached_property
+    def pivotal_lot_ids(self) -> frozenset[str]:
+        a = self.tables["administrations"]
+        return frozenset(a.loc[a["study_id"].isin(self.pivotal_study_ids), "lot_id"])
+
+    def specifications_in_force(self, on: dt.date | pd.Timestamp, kind: str | None = None) -> pd.DataFrame:
+        """Specifications whose [effective_from, effective_to] contains ``on`` (both ends included)."""
+        s = self.tables["specifications"]
+        day = pd.Timestamp(on)
+        mask = (s["effective_from"] <= day) & (s["effective_to"].isna() | (s["effective_to"] >= day))
+        if kind is not None:
+            mask &= s["kind"] == kind
+        return s.loc[mask]
+
+
+TABLE_NAMES = tuple(t.name for t in TABLES)

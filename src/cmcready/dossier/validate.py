@@ -1,0 +1,169 @@
+"""Cross-row and cross-table checks of typed tables: keys, references, overlaps.
+
+Every check is vectorised over whole columns and appends to one list of issues;
+nothing stops at the first problem.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .issues import Issue
+from .schema import DATE_RANGES, METHOD_MEASURES, REFERENCES, TABLES_BY_NAME
+
+Frames = dict[str, pd.DataFrame]
+
+
+def _issues(frame: pd.DataFrame, mask, table: str, column: str, code: str, message) -> list[Issue]:
+    """One issue per masked row; ``message`` is a function of the row (a Series)."""
+    sel = frame.loc[np.asarray(mask, bool)]
+    out = []
+    for rec in sel.to_dict("records"):
+        out.append(Issue(code, table, int(rec["_row"]), column, _plain(rec.get(column)), message(rec)))
+    return out
+
+
+def _plain(v):
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else v.date().isoformat()
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    return v
+
+
+def check_nonempty(frames: Frames) -> list[Issue]:
+    out = []
+    for name, t in TABLES_BY_NAME.items():
+        f = frames.get(name)
+        if f is None:
+            continue
+        if t.required and len(f) == 0:
+            out.append(Issue("empty_table", name, None, None, None, f"table '{name}' has no rows"))
+    prog = frames.get("program")
+    if prog is not None and len(prog) > 1:
+        for r in prog["_row"].iloc[1:]:
+            out.append(Issue("program_rows", "program", int(r), None, None,
+                             f"the program table must hold exactly one row; it holds {len(prog)}"))
+    return out
+
+
+def check_keys(frames: Frames) -> list[Issue]:
+    out = []
+    for name, t in TABLES_BY_NAME.items():
+        f = frames.get(name)
+        if f is None or not t.key or len(f) == 0:
+            continue
+        keyed = f.dropna(subset=list(t.key))
+        dup = keyed.duplicated(subset=list(t.key), keep="first")
+        if dup.any():
+            first = keyed.drop_duplicates(subset=list(t.key), keep="first").set_index(list(t.key))["_row"]
+            key_label = ", ".join(t.key)
+
+            def msg(rec, first=first, t=t, key_label=key_label):
+                k = tuple(rec[c] for c in t.key)
+                shown = ", ".join(str(_plain(v)) for v in k)
+                r = first.loc[k if len(k) > 1 else k[0]]
+                return f"duplicate key ({key_label}) = ({shown}); first given on row {int(r)}"
+
+            out += _issues(keyed, dup.to_numpy(), name, t.key[0], "duplicate_key", msg)
+    # change ids are unique across process_changes and method_changes
+    pc, mc = frames.get("process_changes"), frames.get("method_changes")
+    if pc is not None and mc is not None and len(pc) and len(mc):
+        clash = mc["change_id"].isin(set(pc["change_id"].dropna()))
+        out += _issues(mc, clash.to_numpy(), "method_changes", "change_id", "duplicate_key",
+                       lambda rec: f"change_id '{rec['change_id']}' is also used in process_changes; change ids must be unique across both tables")
+    pv = frames.get("process_versions")
+    if pv is not None and len(pv):
+        keyed = pv.dropna(subset=["effective_date"])
+        dup = keyed.duplicated(subset=["effective_date"], keep="first")
+        out += _issues(keyed, dup.to_numpy(), "process_versions", "effective_date", "duplicate_key",
+                       lambda rec: "another process version has the same effective_date")
+    return out
+
+
+def check_references(frames: Frames) -> list[Issue]:
+    out = []
+    for ref in REFERENCES:
+        f, target = frames.get(ref.table), frames.get(ref.target)
+        if f is None or len(f) == 0 or ref.column not in f:
+            continue
+        known = set(target[ref.target_column].dropna()) if target is not None else set()
+        vals = f[ref.column]
+        bad = vals.notna() & ~vals.isin(known)
+        what = ref.target_column.replace("_id", "").replace("_", " ")
+        out += _issues(f, bad.to_numpy(), ref.table, ref.column, "unknown_reference",
+                       lambda rec, ref=ref, what=what: f"{what} '{rec[ref.column]}' is not in {ref.target}")
+    methods = frames.get("methods")
+    if methods is not None and len(methods):
+        measures = methods.dropna(subset=["method_id"]).drop_duplicates("method_id").set_index("method_id")["attribute_id"]
+        for table, mcol, acol in METHOD_MEASURES:
+            f = frames.get(table)
+            if f is None or len(f) == 0:
+                continue
+            measured = f[mcol].map(measures)
+            bad = f[mcol].notna() & f[acol].notna() & measured.notna() & (measured != f[acol])
+            out += _issues(f, bad.to_numpy(), table, mcol, "method_attribute",
+                           lambda rec, mcol=mcol, acol=acol: f"method '{rec[mcol]}' measures attribute '{measures[rec[mcol]]}', not '{rec[acol]}'")
+    br, bs = frames.get("bridging_results"), frames.get("bridging_studies")
+    if br is not None and bs is not None and len(br) and len(bs):
+        s = bs.dropna(subset=["bridging_study_id"]).drop_duplicates("bridging_study_id").set_index("bridging_study_id")
+        old = br["bridging_study_id"].map(s["old_method"])
+        new = br["bridging_study_id"].map(s["new_method"])
+        bad = br["method_id"].notna() & old.notna() & (br["method_id"] != old) & (br["method_id"] != new)
+        out += _issues(br, bad.to_numpy(), "bridging_results", "method_id", "unknown_reference",
+                       lambda rec: f"method '{rec['method_id']}' is neither the old nor the new method of bridging study '{rec['bridging_study_id']}'")
+    return out
+
+
+def check_ranges(frames: Frames) -> list[Issue]:
+    out = []
+    for table, start, end in DATE_RANGES:
+        f = frames.get(table)
+        if f is None or len(f) == 0:
+            continue
+        bad = f[end].notna() & f[start].notna() & (f[end] < f[start])
+        out += _issues(f, bad.to_numpy(), table, end, "date_order",
+                       lambda rec, start=start, end=end: f"{end} {_plain(rec[end])} is before {start} {_plain(rec[start])}")
+    spec = frames.get("specifications")
+    if spec is not None and len(spec):
+        none = spec["lower"].isna() & spec["upper"].isna()
+        out += _issues(spec, none.to_numpy(), "specifications", "lower", "missing_value",
+                       lambda rec: "a specification needs a lower or an upper limit (or both)")
+        inv = spec["lower"].notna() & spec["upper"].notna() & (spec["lower"] > spec["upper"])
+        out += _issues(spec, inv.to_numpy(), "specifications", "upper", "limit_order",
+                       lambda rec: f"upper limit {rec['upper']:g} is below lower limit {rec['lower']:g}")
+        out += _overlaps(spec)
+    return out
+
+
+def _overlaps(spec: pd.DataFrame) -> list[Issue]:
+    """At most one proposed spec per attribute, one release spec per attribute and method, on any date."""
+    out = []
+    s = spec.dropna(subset=["attribute_id", "kind", "method_id", "effective_from"]).copy()
+    if s.empty:
+        return out
+    s["_group_method"] = np.where(s["kind"] == "release", s["method_id"], "")
+    s = s.sort_values(["attribute_id", "kind", "_group_method", "effective_from", "_row"])
+    end = s["effective_to"].fillna(pd.Timestamp.max)
+    grp = s[["attribute_id", "kind", "_group_method"]]
+    same = (grp == grp.shift()).all(axis=1)
+    # running maximum of end dates within each group, shifted to "previous rows"
+    prev_end = end.groupby([s["attribute_id"], s["kind"], s["_group_method"]]).cummax().shift()
+    prev_row = s["_row"].shift()
+    bad = same & (s["effective_from"] <= prev_end)
+    for rec, pr in zip(s.loc[bad].to_dict("records"), prev_row[bad]):
+        what = "proposed commercial specification" if rec["kind"] == "proposed_commercial" else f"release specification for method '{rec['method_id']}'"
+        out.append(Issue("overlap", "specifications", int(rec["_row"]), "effective_from", _plain(rec["effective_from"]),
+                         f"overlaps another {what} of attribute '{rec['attribute_id']}' in force at the same time (row {int(pr)} or earlier)"))
+    return out
+
+
+def validate_frames(frames: Frames) -> list[Issue]:
+    return check_nonempty(frames) + check_keys(frames) + check_references(frames) + check_ranges(frames)

@@ -1,0 +1,52 @@
+"""Human summaries for the terminal (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from ..audit import AuditResult
+from ..dossier import Issue
+
+SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": "cyan", "info": "dim"}
+MAX_ISSUES_SHOWN = 200
+
+
+def print_issues(console: Console, errors: list[Issue], warnings: list[Issue], *, source: str) -> None:
+    if errors:
+        console.print(f"[bold red]{source}: the dossier is invalid: {len(errors)} problem{'s' if len(errors) != 1 else ''}[/]")
+    else:
+        console.print(f"[green]{source}: the dossier is valid[/]")
+    for title, items, style in (("errors", errors, "red"), ("warnings", warnings, "yellow")):
+        if not items:
+            continue
+        t = Table(title=title.capitalize(), title_style=style, show_lines=False)
+        for col in ("table", "row", "column", "value", "problem"):
+            t.add_column(col, overflow="fold")
+        for i in items[:MAX_ISSUES_SHOWN]:
+            t.add_row(i.table or "", "" if i.row is None else str(i.row), i.column or "",
+                      "" if i.value is None else str(i.value), i.message)
+        console.print(t)
+        if len(items) > MAX_ISSUES_SHOWN:
+            console.print(f"… and {len(items) - MAX_ISSUES_SHOWN} more {title}; use --json FILE for the full list")
+
+
+def print_audit(console: Console, result: AuditResult) -> None:
+    d = result.dossier
+    s = result.summary()
+    console.print(f"[bold]{d.program.product_name}[/] ({d.program.program_id}), as of {result.as_of.isoformat()}")
+    console.print("  ".join(f"[{SEVERITY_STYLE[k]}]{k}: {v}[/]" for k, v in s.items()))
+    if not result.findings:
+        console.print("[green]No findings.[/]")
+        return
+    t = Table(show_lines=False)
+    for col in ("severity", "code", "subject", "title", "due"):
+        t.add_column(col, overflow="fold")
+    for f in result.findings:
+        subj = ", ".join(f"{v}" for k, v in f.subjects.items() if k != "lot_ids" and v)
+        if f.subjects.get("lot_ids"):
+            n = len(f.subjects["lot_ids"])
+            subj = (subj + "; " if subj else "") + (f"{n} lots" if n > 3 else ", ".join(f.subjects["lot_ids"]))
+        t.add_row(f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.code, subj, f.title,
+                  f.due_date.isoformat() if f.due_date else "")
+    console.print(t)
