@@ -16,6 +16,9 @@ from .schema import TABLES
 from .validate import validate_frames
 
 
+READ_FAILURES = ("encoding", "csv_syntax", "empty_table", "unreadable", "duplicate_table")
+
+
 @dataclass
 class ValidationReport:
     errors: list[Issue] = field(default_factory=list)
@@ -77,10 +80,9 @@ def check_dossier(path: str | Path) -> ValidationReport:
         frames[table.name] = frame
         errors += errs
         warnings += warns
-    if not any(e.code in ("missing_table", "empty_table") and e.table == "program" for e in errors):
-        errors += validate_frames(frames)
-    else:
-        errors += [e for e in validate_frames(frames) if e.table != "program"]
+    # A table that could not be read is reported once, not again as empty.
+    unread = {e.table for e in errors if e.code in READ_FAILURES}
+    errors += [e for e in validate_frames(frames) if not (e.code == "empty_table" and e.table in unread)]
     report = ValidationReport(errors=_dedupe(errors), warnings=warnings)
     if report.errors:
         return report
