@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,9 @@ def _check_table(code: str, table: Any, where: str, problems: list[str]) -> dict
         t = known[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             problems.append(f"[{where}] {key} = {value!r}: must be a number")
+            continue
+        if not math.isfinite(value):
+            problems.append(f"[{where}] {key} = {value!r}: must be a finite number")
             continue
         if t.kind == "fraction" and not (0 <= value <= 1):
             problems.append(f"[{where}] {key} = {value!r}: must be a fraction between 0 and 1 (write 0.9 for 90%)")

@@ -88,6 +88,8 @@ def _apply(folder: Path, c: dict) -> None:
     if not rows:
         return
     width = len(rows[0])
+    if width == 0:
+        return
     r = c["row"] % len(rows)
     k = c["col"] % width
     if c["kind"] == "cell":

@@ -90,15 +90,18 @@ def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, str
             values.iloc[idx[good]] = parsed[good].to_numpy()
             reason_shape = "not a date: dates are written YYYY-MM-DD"
             fail(_scatter(n, idx[~shape_ok]), reason_shape)
-            fail(_scatter(n, idx[shape_ok & ~good]), "not a valid calendar date")
+            fail(_scatter(n, idx[shape_ok & ~good]), "not a valid calendar date (or outside the years 1677–2262)")
         if is_date.any():
             dates = raw[is_date]
             if dates.map(lambda v: isinstance(v, dt.time) and not isinstance(v, dt.datetime)).any():
                 tmask = is_date & raw.map(lambda v: isinstance(v, dt.time) and not isinstance(v, dt.datetime)).to_numpy()
                 fail(tmask, "a time of day, not a date")
                 is_date = is_date & ~tmask
-            conv = pd.to_datetime(raw[is_date].map(lambda v: pd.Timestamp(v)), errors="coerce").dt.normalize()
-            values.iloc[np.flatnonzero(is_date)] = conv.to_numpy()
+            conv = raw[is_date].map(_date_cell)
+            ok = conv.notna().to_numpy()
+            idx = np.flatnonzero(is_date)
+            values.iloc[idx[ok]] = pd.to_datetime(conv[ok].tolist()).to_numpy() if ok.any() else []
+            fail(_scatter(n, idx[~ok]), "a date outside the supported years 1677–2262")
         fail(is_num | is_bool, "a number where a date is expected; write dates as YYYY-MM-DD or use a date cell")
     elif col.kind == "number":
         values = pd.Series(np.nan, index=range(n), dtype="float64")
@@ -143,6 +146,16 @@ def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, str
     if col.kind == "bool" and col.default is not None:
         values = values.astype(bool)
     return values, bad
+
+
+def _date_cell(v) -> pd.Timestamp | None:
+    """A workbook date cell as a day, or None when pandas cannot represent it."""
+    try:
+        ts = pd.Timestamp(v).normalize()
+        ts.as_unit("ns")
+        return ts
+    except (pd.errors.OutOfBoundsDatetime, ValueError, OverflowError):
+        return None
 
 
 def _scatter(n: int, idx: np.ndarray) -> np.ndarray:

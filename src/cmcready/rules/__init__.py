@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import re
@@ -11,11 +12,16 @@ from .base import FAMILIES, SEVERITIES, Finding, NotApplicable, Rule, Threshold,
 _RULE_MODULE = re.compile(r"^[a-z]{2}\d{3}_\w+$")
 
 
-def all_rules() -> dict[str, Rule]:
-    """Every registered rule, by code, in code order."""
+@functools.cache
+def _import_rule_modules() -> None:
     for m in pkgutil.iter_modules(__path__):
         if _RULE_MODULE.match(m.name):
             importlib.import_module(f"{__name__}.{m.name}")
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every registered rule, by code, in code order."""
+    _import_rule_modules()
     return dict(sorted(registered().items()))
 
 

@@ -423,7 +423,7 @@ def nonparametric_tolerance_interval(
     True
     """
     s = _sides(sides)
-    n = _size(n, "n", minimum=3 - s)
+    n = _size(n, "n", minimum=s)
     p = _prob(coverage, "coverage")
     lower = upper = None
     if values is not None:
