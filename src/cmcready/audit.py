@@ -8,7 +8,7 @@ from typing import Callable
 
 from . import __version__
 from .analysis.bridging_summary import bridging_block
-from .analysis.coverage import attributes_block, joint_projected_failure_rate
+from .analysis.coverage import attributes_block, joint_projected_failure_rate, joint_projection_details
 from .analysis.manufacturing import manufacturing_block
 from .config import Config
 from .context import AuditContext
@@ -26,6 +26,7 @@ class AuditResult:
     bridging: dict
     manufacturing: dict
     joint_projected_failure_rate: float | None
+    joint_projection: dict = field(default_factory=dict)
     version: str = __version__
 
     @property
@@ -79,4 +80,5 @@ def run_audit(dossier: Dossier, *, as_of: dt.date, config: Config | None = None,
         bridging=bridging_block(ctx),
         manufacturing=manufacturing_block(ctx),
         joint_projected_failure_rate=joint_projected_failure_rate(ctx),
+        joint_projection=joint_projection_details(ctx),
     )

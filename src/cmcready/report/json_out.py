@@ -53,6 +53,7 @@ def audit_json(result: AuditResult) -> dict:
         "bridging": result.bridging,
         "manufacturing": result.manufacturing,
         "joint_projected_failure_rate": result.joint_projected_failure_rate,
+        "joint_projection": result.joint_projection,
         "not_applicable": [{"code": n.code, "reason": n.reason} for n in result.not_applicable],
         "thresholds": ctx.config.effective(d.program.modality),
         "input": {"path": d.source, "sha256": d.sha256},
