@@ -368,7 +368,9 @@ def tost_two_sample_from_summary(
         se = math.sqrt(vx + vy)
         if se == 0.0:
             raise ValueError("the standard error is zero; the t statistics are undefined")
-        df = (vx + vy) ** 2 / (vx * vx / (nx - 1) + vy * vy / (ny - 1))
+        # Welch-Satterthwaite on the variance shares, which cannot underflow to 0/0.
+        wx, wy = vx / (vx + vy), vy / (vx + vy)
+        df = 1.0 / (wx * wx / (nx - 1) + wy * wy / (ny - 1))
         method = "welch"
     return _tost(method, my - mx, se, df, lo, hi, alpha, nx, ny)
 
