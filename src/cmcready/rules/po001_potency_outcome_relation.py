@@ -9,7 +9,7 @@ from ..analysis.values import lot_values
 from ..context import AuditContext
 from ..stats.logistic import MIN_OBSERVATIONS, logistic_slope
 from . import references as ref
-from .base import Finding, NotApplicable, Threshold, rule
+from .base import Finding, Threshold, rule
 
 CI_LEVEL = 0.95
 
@@ -43,7 +43,7 @@ def _fmt(v: float | None, spec: str = ".3g") -> str:
       severity="minor",
       thresholds=[Threshold("alpha", 0.05, "significance level of the two-sided Wald test of the logistic slope",
                             "fraction")])
-def check(ctx: AuditContext) -> Iterator[Finding | NotApplicable]:
+def check(ctx: AuditContext) -> Iterator[Finding]:
     """
     What it checks
     --------------
@@ -104,10 +104,6 @@ def check(ctx: AuditContext) -> Iterator[Finding | NotApplicable]:
                     f"{' ' + ', '.join(endpoints) if endpoints else ''}."),
             due_date=None,
         )
-        return
-    if not endpoints:
-        yield NotApplicable("PO001", "the outcomes table has no responder values, so no responder endpoint can be "
-                                     "related to potency")
         return
     for rec in attrs.to_dict("records"):
         aid, name = rec["attribute_id"], rec["name"]
