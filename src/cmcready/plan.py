@@ -28,6 +28,10 @@ PATIENT_SPECIFIC_NOTE = (
 )
 
 
+# Relative difference below which two lots' total fractions of the gaps closed are a tie.
+TIE_TOLERANCE = 1e-9
+
+
 @dataclass(frozen=True)
 class Target:
     attribute_id: str
@@ -91,9 +95,12 @@ def greedy_choice(values: np.ndarray, *, is_lower: np.ndarray, proposed: np.ndar
             extends = within & (beyond > 0) & (gap > 0) & remaining[:, None]
             frac = np.where(extends, beyond / np.where(gap > 0, gap, 1.0), 0.0)
             score = frac.sum(axis=1)
-            best = int(np.argmax(score))  # first maximum: the smallest lot_id among ties
-            if score[best] <= 0:
+            top = float(score.max())
+            if top <= 0:
                 break
+            # Fractions equal in exact arithmetic can differ in the last bits (34.2/34.3 computed two
+            # ways): scores within TIE_TOLERANCE of the best are ties, and the smallest lot_id wins.
+            best = int(np.flatnonzero(score >= top - TIE_TOLERANCE * max(1.0, top))[0])
             chosen.append((best, extends[best].copy(), frac[best].copy()))
             remaining[best] = False
             # As if dosed: every range the lot has a value for moves to include it.

@@ -78,7 +78,7 @@ def test_block_of_a_study_without_a_fit_has_nulls(tmp_path):
     b = block(with_bridge_rows(method_change_tables(), bridge_rows(n=2)), tmp_path)["BR-1"]
     assert b["n_pairs"] == 2
     assert (b["slope"], b["slope_ci"], b["intercept"], b["intercept_ci"]) == (None, None, None, None)
-    assert b["bias_at_limits"] == {"lower": None, "upper": None}
+    assert b["bias_at_limits"] is None  # not evaluated: null as a whole
     assert "2 paired samples" in b["fit_note"]
 
 
@@ -87,8 +87,8 @@ def test_block_has_null_bias_without_a_proposed_spec(tmp_path):
     t["specifications"] = t["specifications"].loc[t["specifications"]["kind"] == "release"].reset_index(drop=True)
     b = block(t, tmp_path)["BR-1"]
     assert b["slope"] == pytest.approx(deming_line(X, Y)[1], rel=1e-12)
-    assert b["bias_at_limits"] == {"lower": None, "upper": None}
-    assert b["bias_ci_at_limits"] == {"lower": None, "upper": None}
+    assert b["bias_at_limits"] is None  # not evaluated: null as a whole
+    assert b["bias_ci_at_limits"] is None
     assert "no proposed commercial specification" in b["bias_note"]
 
 

@@ -25,6 +25,7 @@ class BridgeFit:
     pairs: pd.DataFrame  # sample_id, old, new, first_date, last_date, last_old_date
     fit: DemingResult | None
     reason: str | None  # why there is no fit
+    caveat: str | None = None  # a fit without jackknife intervals: why
 
     @property
     def n_pairs(self) -> int:
@@ -54,6 +55,48 @@ def paired_samples(rows: pd.DataFrame, old_method: str, new_method: str) -> pd.D
     return out.sort_values("sample_id").reset_index(drop=True)
 
 
+def point_fit(x: np.ndarray, y: np.ndarray, error_ratio: float) -> DemingResult | None:
+    """The Deming line alone (no jackknife: intervals NaN), or None when its slope is undefined.
+
+    b1 = (λ·Syy − Sxx + √((Sxx − λ·Syy)² + 4λ·Sxy²)) / (2λ·Sxy), b0 = ȳ − b1·x̄, with
+    λ = error_ratio = var(old error) / var(new error), as mcr's error.ratio with old as x
+    (written 2·Sxy / (d + root) when d = Sxx − λ·Syy > 0, to avoid cancellation).
+    """
+    mx, my = float(np.mean(x)), float(np.mean(y))
+    u, q, p = (float(np.dot(a, b)) for a, b in ((x - mx, x - mx), (y - my, y - my), (x - mx, y - my)))
+    if p == 0.0 or not error_ratio > 0:
+        return None
+    d = u - error_ratio * q
+    root = float(np.hypot(d, 2.0 * np.sqrt(error_ratio) * p))
+    slope = (root - d) / (2.0 * error_ratio * p) if d <= 0 else 2.0 * p / (d + root)
+    if not np.isfinite(slope) or slope == 0.0:
+        return None
+    nan2 = (float("nan"), float("nan"))
+    n = len(x)
+    return DemingResult(
+        slope=float(slope), intercept=my - float(slope) * mx, slope_ci=nan2, intercept_ci=nan2,
+        slope_se=float("nan"), intercept_se=float("nan"), analytical_slope_se=float("nan"),
+        analytical_intercept_se=float("nan"), n=n, error_ratio=float(error_ratio), alpha=0.05, mean_x=mx,
+        mean_y=my, t_quantile=float("nan"), loo_slopes=np.full(n, np.nan), loo_intercepts=np.full(n, np.nan),
+        jackknife_cov=np.full((2, 2), np.nan))
+
+
+def _fit(x: np.ndarray, y: np.ndarray, ratio: float) -> tuple[DemingResult | None, str | None, str | None]:
+    """The study's Deming fit, why it is missing, and why its intervals are (caveat).
+
+    Every study with at least 3 paired samples is a conversion path (audit-rules.md), so when
+    only the jackknife is undefined (a leave-one-out subset without covariance) the line is
+    kept and its intervals are left unestimated.
+    """
+    try:
+        return deming_regression(x=x, y=y, error_ratio=ratio), None, None
+    except ValueError as exc:
+        line = point_fit(x, y, ratio)
+        if line is None:
+            return None, f"the Deming fit cannot be estimated: {exc}", None
+        return line, None, f"the jackknife confidence intervals are not estimable ({exc}); the line is used alone"
+
+
 @cached
 def bridge_fits(ctx: AuditContext) -> dict[str, BridgeFit]:
     d = ctx.dossier
@@ -65,17 +108,15 @@ def bridge_fits(ctx: AuditContext) -> dict[str, BridgeFit]:
         rows = by_study.get(sid, results.iloc[:0])
         pairs = paired_samples(rows, rec["old_method"], rec["new_method"])
         ratio = float(rec["error_ratio"]) if not pd.isna(rec["error_ratio"]) else 1.0
-        fit, reason = None, None
+        fit, reason, caveat = None, None, None
         if rec["old_method"] == rec["new_method"]:
             reason = "old and new method are the same"
         elif len(pairs) < MIN_PAIRS_FOR_PATH:
             reason = f"{len(pairs)} paired samples; at least {MIN_PAIRS_FOR_PATH} are needed for a fit"
         else:
-            try:
-                fit = deming_regression(x=pairs["old"].to_numpy(), y=pairs["new"].to_numpy(), error_ratio=ratio)
-            except ValueError as exc:
-                reason = f"the Deming fit cannot be estimated: {exc}"
-        out[sid] = BridgeFit(sid, rec["attribute_id"], rec["old_method"], rec["new_method"], ratio, pairs, fit, reason)
+            fit, reason, caveat = _fit(pairs["old"].to_numpy(float), pairs["new"].to_numpy(float), ratio)
+        out[sid] = BridgeFit(sid, rec["attribute_id"], rec["old_method"], rec["new_method"], ratio, pairs, fit, reason,
+                             caveat)
     return out
 
 

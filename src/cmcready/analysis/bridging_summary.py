@@ -6,10 +6,14 @@ when the proposed specification is on the old method, the limit inverted through
 study's own line when it is on the new method, and otherwise the limit converted to the
 old method's scale along the audit's bridging path. The CI is the jackknife CI of
 b0 + (b1 − 1)·X; the percentage is relative to X. AM004 and the JSON block share it.
+When the bias is not evaluated (no fit, no proposed specification in force, or no path to
+the spec method) ``bias_at_limits`` is null as a whole; with a one-sided specification
+only the missing limit is null.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from ..context import AuditContext, cached
@@ -85,12 +89,22 @@ def study_bias(ctx: AuditContext, study_id: str) -> StudyBias:
     return StudyBias(fit, spec, limits)
 
 
-def _by_limit(sb: StudyBias, attr: str) -> dict:
+def _by_limit(sb: StudyBias, attr: str) -> dict | None:
+    """Per limit; None as a whole when the bias is not evaluated (audit-rules.md: "bias_at_limits null")."""
+    if not sb.evaluated:
+        return None
     return {name: (getattr(sb.limits[name], attr) if name in sb.limits else None) for name in LIMITS}
 
 
 def _interval(ci) -> list[float] | None:
-    return None if ci is None else [float(ci[0]), float(ci[1])]
+    """An interval as a list; None when absent or not finite (a jackknife that cannot be computed)."""
+    if ci is None or not (math.isfinite(ci[0]) and math.isfinite(ci[1])):
+        return None
+    return [float(ci[0]), float(ci[1])]
+
+
+def _intervals(by_limit: dict | None) -> dict | None:
+    return None if by_limit is None else {n: _interval(v) for n, v in by_limit.items()}
 
 
 def study_summary(ctx: AuditContext, study_id: str) -> dict:
@@ -108,7 +122,7 @@ def study_summary(ctx: AuditContext, study_id: str) -> dict:
         "slope_ci": _interval(f.slope_ci) if f else None,
         "intercept": f.intercept if f else None,
         "intercept_ci": _interval(f.intercept_ci) if f else None,
-        "fit_note": bf.reason,
+        "fit_note": bf.reason or bf.caveat,
         "old_range": [float(pairs["old"].min()), float(pairs["old"].max())] if len(pairs) else None,
         "first_paired_test_date": pairs["first_date"].min() if len(pairs) else None,
         "last_paired_test_date": pairs["last_date"].max() if len(pairs) else None,
@@ -116,9 +130,9 @@ def study_summary(ctx: AuditContext, study_id: str) -> dict:
         "proposed_limits": {n: (getattr(sb.spec, n) if sb.spec else None) for n in LIMITS},
         "old_value_at_limits": _by_limit(sb, "old_value"),
         "bias_at_limits": _by_limit(sb, "bias"),
-        "bias_ci_at_limits": {n: _interval(v) for n, v in _by_limit(sb, "ci").items()},
+        "bias_ci_at_limits": _intervals(_by_limit(sb, "ci")),
         "bias_pct_at_limits": _by_limit(sb, "bias_pct"),
-        "bias_pct_ci_at_limits": {n: _interval(v) for n, v in _by_limit(sb, "ci_pct").items()},
+        "bias_pct_ci_at_limits": _intervals(_by_limit(sb, "ci_pct")),
         "bias_note": sb.reason,
     }
 

@@ -354,6 +354,13 @@ def joint_projection(ctx: AuditContext) -> JointCoverage:
     if any(c.approvable_empty for c in covs):
         empty = [c.attribute_id for c in covs if c.approvable_empty]
         return result(1.0, (1.0, 1.0), n_complete, n_inc, method=f"approvable range empty for {', '.join(empty)}")
+    complete = arr[~np.isnan(arr).any(axis=1)]
+    flat = [c.attribute_id for c, col in zip(covs, complete.T) if np.ptp(col) == 0]
+    if flat:
+        # A constant column has no distribution to fit, as for the single-attribute projection.
+        return result(n=n_complete, n_inc=n_inc,
+                      reason=f"{', '.join(flat)} has no spread among the {n_complete} complete commercial-process "
+                             "lots (every value equal): no distribution can be fitted")
     try:
         jp = joint_failure_rate(data=arr, lowers=list(lowers), uppers=list(uppers), log_scale=list(logs),
                                 n_draws=JOINT_DRAWS, seed=ctx.seed, n_boot=JOINT_BOOT, min_n=max(3, n_min))

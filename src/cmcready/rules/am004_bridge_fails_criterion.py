@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from typing import Iterator
 
 import pandas as pd
@@ -16,11 +17,16 @@ def _num(v) -> float | None:
     return None if pd.isna(v) else float(v)
 
 
+def _finite(ci) -> bool:
+    return ci is not None and math.isfinite(ci[0]) and math.isfinite(ci[1])
+
+
 def _within(ci, band: float | None) -> bool | None:
-    """True when the interval lies inside ±band (ends included); None when there is no band."""
+    """True when the interval lies inside ±band (ends included); None when there is no band.
+    An interval that cannot be estimated (jackknife undefined) is not shown inside: False."""
     if band is None or ci is None:
         return None
-    return -band <= ci[0] and ci[1] <= band
+    return _finite(ci) and -band <= ci[0] and ci[1] <= band
 
 
 def _judge(lb: LimitBias, max_bias: float | None, max_pct: float | None) -> dict:
@@ -31,9 +37,9 @@ def _judge(lb: LimitBias, max_bias: float | None, max_pct: float | None) -> dict
         "proposed_limit": lb.spec_value,
         "old_method_value": lb.old_value,
         "bias": lb.bias,
-        "bias_ci": list(lb.ci),
+        "bias_ci": list(lb.ci) if _finite(lb.ci) else None,
         "bias_pct": lb.bias_pct,
-        "bias_pct_ci": list(lb.ci_pct) if lb.ci_pct else None,
+        "bias_pct_ci": list(lb.ci_pct) if _finite(lb.ci_pct) else None,
         "within_max_bias": within_abs,
         "within_max_bias_pct": within_pct,
         "fails": within_abs is False or within_pct is False,
@@ -41,8 +47,10 @@ def _judge(lb: LimitBias, max_bias: float | None, max_pct: float | None) -> dict
 
 
 def _describe(j: dict, old_method: str, with_pct: bool) -> str:
+    ci = (f"95% CI [{j['bias_ci'][0]:.4g}, {j['bias_ci'][1]:.4g}]" if j["bias_ci"]
+          else "95% CI not estimable (jackknife undefined)")
     text = (f"at the {j['limit']} limit {j['proposed_limit']:g} ({old_method} value {j['old_method_value']:.4g}) "
-            f"the bias is {j['bias']:.4g}, 95% CI [{j['bias_ci'][0]:.4g}, {j['bias_ci'][1]:.4g}]")
+            f"the bias is {j['bias']:.4g}, {ci}")
     if with_pct and j["bias_pct_ci"]:
         text += f" ({j['bias_pct']:.3g}%, CI [{j['bias_pct_ci'][0]:.3g}%, {j['bias_pct_ci'][1]:.3g}%])"
     return text
@@ -61,10 +69,12 @@ def check(ctx: AuditContext) -> Iterator[Finding]:
     the limit converted back to the old scale otherwise). The finding fires when, at some
     limit, the interval is not entirely within ± `acceptance_max_bias` (attribute units) or
     ± `acceptance_max_bias_pct` (percent of that old-method value); with both given, leaving
-    either band fails. Not evaluated without a Deming fit (fewer than 3 pairs), without a
-    proposed specification in force, or when the study's methods have no bridging path to
-    the spec method. One finding per bridging study, naming the failing limits. The
-    criterion is judged even when it was approved late (AM005 reports that).
+    either band fails; an interval that cannot be estimated (a leave-one-out subset with no
+    covariance, so no jackknife) is not shown within and fails. Not evaluated without a
+    Deming fit (fewer than 3 pairs), without a proposed specification in force, or when the
+    study's methods have no bridging path to the spec method. One finding per bridging
+    study, naming the failing limits. The criterion is judged even when it was approved
+    late (AM005 reports that).
 
     Why it matters
     --------------
@@ -114,9 +124,9 @@ def check(ctx: AuditContext) -> Iterator[Finding]:
                 "new_method": bf.new_method,
                 "n_pairs": bf.n_pairs,
                 "slope": fit.slope,
-                "slope_ci": list(fit.slope_ci),
+                "slope_ci": list(fit.slope_ci) if _finite(fit.slope_ci) else None,
                 "intercept": fit.intercept,
-                "intercept_ci": list(fit.intercept_ci),
+                "intercept_ci": list(fit.intercept_ci) if _finite(fit.intercept_ci) else None,
                 "error_ratio": bf.error_ratio,
                 "spec_method": sb.spec.method_id,
                 "acceptance_max_bias": max_bias,
