@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from rich.console import Console
 from . import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+#: A defect in cmcready itself: distinct from 1, which an audit uses for "findings".
+EXIT_INTERNAL = 3
 FAIL_LEVELS = ("critical", "major", "minor", "info", "never")
 
 
@@ -61,8 +65,11 @@ def _fail(cause: str, details: list[str] | None = None) -> None:
 def parse_as_of(value: str | None) -> dt.date:
     if value is None:
         return dt.date.today()
+    # fromisoformat alone also takes 20240901 and week dates (2024-W35-1): the contract says YYYY-MM-DD
     try:
-        return dt.date.fromisoformat(value)
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+            raise ValueError
+        return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise UserError(f"--as-of {value!r} is not a date; write it as YYYY-MM-DD") from None
 
@@ -93,8 +100,8 @@ def check_writable(*targets: str | None) -> None:
             raise UserError(f"cannot write to {t}: it is a folder")
         if not parent.is_dir():
             raise UserError(f"cannot write to {t}: folder {parent} does not exist")
-        if p.exists():
-            ok = p.is_file() and _can_open(p, "a")
+        if p.exists():  # a file, or a special file such as /dev/null
+            ok = _can_open(p, "a")
         else:
             ok = _can_create(parent)
         if not ok:
@@ -137,20 +144,37 @@ def json_option(fn):
                         help="Write the JSON to FILE ('-' for standard output, which then holds nothing else).")(fn)
 
 
-def _load(path: Path, console: Console, json_out: str | None):
-    """Validate and load; on an invalid dossier print the problems (and JSON) and exit 2."""
-    from .dossier import check_dossier
-    from .report.json_out import dumps
-    from .report.terminal import print_issues
+def _check(path: Path, json_out: str | None):
+    """Validate a dossier. A container that cannot be read at all (missing path, not a
+    workbook, corrupt) still gets its validation JSON, with the cause as its one error."""
+    from .dossier import DossierError, Issue, check_dossier
+    from .report.json_out import dumps, plain
 
-    report = check_dossier(path)
+    try:
+        return check_dossier(path)
+    except DossierError as exc:
+        if json_out:
+            errors = exc.issues or [Issue("unreadable_container", None, None, None, str(path), exc.cause)]
+            write_output(json_out, dumps(plain(DossierError(errors, exc.warnings).to_json())), "validation JSON")
+        raise
+
+
+def _load(path: Path, console: Console, json_out: str | None, *, what: str):
+    """Validate and load; on an invalid dossier write the validation JSON, print the cause
+    and the problems to standard error, and exit 2."""
+    from .report.json_out import dumps, plain
+    from .report.terminal import print_issues, print_warnings
+
+    report = _check(path, json_out)
     if not report.valid:
         if json_out:
-            write_output(json_out, dumps(report.to_json()), "validation JSON")
-        print_issues(console, report.errors, report.warnings, source=str(path))
+            write_output(json_out, dumps(plain(report.to_json())), "validation JSON")
         n = len(report.errors)
-        click.echo(f"Error: the dossier is invalid ({n} problem{'s' if n != 1 else ''}); the audit did not run", err=True)
+        click.echo(f"Error: {path}: the dossier is invalid ({n} problem{'s' if n != 1 else ''}); "
+                   f"the {what} did not run", err=True)
+        print_issues(_err_console(), report.errors, report.warnings, source=str(path), headline=False)
         sys.exit(EXIT_INVALID)
+    print_warnings(console, report.warnings)
     return report.dossier
 
 
@@ -186,15 +210,14 @@ def validate(path: Path, json_out: str | None):
         cmcready validate program.xlsx
         cmcready validate exports/ --json problems.json
     """
-    from .dossier import check_dossier
-    from .report.json_out import dumps
+    from .report.json_out import dumps, plain
     from .report.terminal import print_issues
 
     check_writable(json_out)
     console = Console(stderr=json_out == "-", highlight=False)
-    report = check_dossier(path)
+    report = _check(path, json_out)
     if json_out:
-        write_output(json_out, dumps(report.to_json()), "validation JSON")
+        write_output(json_out, dumps(plain(report.to_json())), "validation JSON")
     print_issues(console, report.errors, report.warnings, source=str(path))
     sys.exit(EXIT_OK if report.valid else EXIT_INVALID)
 
@@ -221,19 +244,21 @@ def audit(path: Path, as_of: str | None, config_path: Path | None, json_out: str
         cmcready audit program.xlsx --as-of 2025-06-30 --json audit.json --html report.html
         cmcready audit exports/ --json - --fail-on major > audit.json
     """
-    from .audit import run_audit
-    from .config import load_config
+    from .config import ConfigError, load_config
     from .report.json_out import audit_json, dumps
     from .report.terminal import print_audit
 
     day = parse_as_of(as_of)
-    config = load_config(config_path)
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise UserError(f"the configuration file is invalid: {config_path}", exc.problems) from None
     if json_out == "-" and html_out == "-":
         raise UserError("--json and --html cannot both go to standard output")
     check_writable(json_out, html_out)
     to_stdout = "-" in (json_out, html_out)
     console = Console(stderr=to_stdout, highlight=False)
-    dossier = _load(path, console, json_out)
+    dossier = _load(path, console, json_out, what="audit")
     result = _run_with_progress(dossier, day, config)
     if json_out:
         write_output(json_out, dumps(audit_json(result)), "audit JSON")
@@ -288,8 +313,9 @@ def plan(path: Path, as_of: str | None, json_out: str | None):
 
     day = parse_as_of(as_of)
     check_writable(json_out)
-    console = Console(stderr=json_out == "-", highlight=False)
-    dossier = _load(path, console, json_out)
+    # the plan table shows user ids, and uses no markup: "[x]" in a lot id prints as is
+    console = Console(stderr=json_out == "-", highlight=False, markup=False)
+    dossier = _load(path, console, json_out, what="plan")
     result = make_plan(dossier, as_of=day)
     if json_out:
         write_output(json_out, dumps(plain(result)), "plan JSON")
@@ -361,7 +387,30 @@ def rules_command(code: str | None):
 
 
 def main() -> None:
+    """The console entry point: every failure is a one-line cause, then details, never a traceback.
+
+    Usage errors (bad option, missing argument) exit 2 like other user errors; a defect in
+    cmcready itself exits 3, so that it never passes for an audit's "findings" (1).
+    Set ``CMCREADY_DEBUG=1`` to see the traceback of a defect.
+    """
     try:
-        cli.main(standalone_mode=True)
-    except SystemExit:
+        code = cli.main(standalone_mode=False)
+    except click.UsageError as exc:
+        details = ["Try 'cmcready --help' for help."]
+        if exc.ctx is not None:
+            details = [exc.ctx.get_usage(), f"Try '{exc.ctx.command_path} --help' for help."]
+        _fail(exc.format_message(), details)
+    except click.Abort:
+        _fail("interrupted")
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    except (SystemExit, KeyboardInterrupt):
         raise
+    except Exception as exc:
+        if os.environ.get("CMCREADY_DEBUG"):
+            raise
+        click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); this is a defect in cmcready, "
+                   "not a problem with your dossier or options", err=True)
+        click.echo("  run again with CMCREADY_DEBUG=1 to see the traceback, and please report it", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

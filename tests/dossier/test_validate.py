@@ -189,7 +189,7 @@ def test_more_than_one_program_row(tmp_path):
     t = base_tables()
     t["program"] = pd.concat([t["program"], t["program"]], ignore_index=True)
     errs, _ = errors(tmp_path, t)
-    assert ("program_rows", "program", 3, None) in errs
+    assert ("program_rows", "program", 3, "program_id") in errs
 
 
 def test_empty_required_table(tmp_path):

@@ -8,33 +8,56 @@ workbook cells may be text, numbers, booleans or datetimes.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .issues import Issue
-from .read import RawTable, blank_mask
+from .read import CellProblem, RawTable, blank_mask
 from .schema import Column, Table
 
 TRUE_WORDS = {"true": True, "yes": True, "y": True, "1": True,
               "false": False, "no": False, "n": False, "0": False}
-_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
-_DATE_TYPES = (dt.datetime, dt.date, dt.time, pd.Timestamp)
+_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # ASCII digits only: \d would take full-width ones
+#: Dates are held at microsecond resolution: every day of the years 1-9999 (a far-future
+#: "9999-12-31" included) is representable, which nanoseconds (1677-2262) are not.
+DATE_DTYPE = "datetime64[us]"
 
 
-def _types(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Masks of text, number, boolean and date cells (blank text counts as text)."""
+@dataclass(frozen=True)
+class CellKinds:
+    """Masks of what each raw cell holds (blank text counts as text)."""
+
+    text: np.ndarray
+    number: np.ndarray
+    boolean: np.ndarray
+    date: np.ndarray
+    time: np.ndarray
+    problem: np.ndarray  # a CellProblem from the workbook reader
+    other: np.ndarray  # anything else a workbook may hold (a duration)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _types(raw: pd.Series) -> CellKinds:
     kind = pd.api.types.infer_dtype(raw, skipna=True)
     n = len(raw)
+    none = np.zeros(n, bool)
     if kind in ("string", "empty"):
-        notna = raw.notna().to_numpy()
-        return notna, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+        return CellKinds(raw.notna().to_numpy(), none, none, none, none, none, none)
+    present = raw.notna().to_numpy()
     t = raw.map(type)
-    is_bool = t.isin([bool, np.bool_]).to_numpy()
     is_str = t.eq(str).to_numpy()
-    is_date = raw.map(lambda v: isinstance(v, _DATE_TYPES)).to_numpy()
-    is_num = raw.notna().to_numpy() & ~is_bool & ~is_str & ~is_date
-    return is_str, is_num, is_bool, is_date
+    is_bool = t.isin([bool, np.bool_]).to_numpy()
+    is_num = present & raw.map(_is_number).to_numpy(bool)
+    is_date = raw.map(lambda v: isinstance(v, (dt.date, pd.Timestamp))).to_numpy(bool)
+    is_time = raw.map(lambda v: isinstance(v, dt.time)).to_numpy(bool)
+    is_problem = raw.map(lambda v: isinstance(v, CellProblem)).to_numpy(bool)
+    other = present & ~(is_str | is_bool | is_num | is_date | is_time | is_problem)
+    return CellKinds(is_str, is_num, is_bool, is_date, is_time, is_problem, other)
 
 
 def _number_text(values: pd.Series) -> pd.Series:
@@ -49,60 +72,61 @@ def _number_text(values: pd.Series) -> pd.Series:
     return values.map(one)
 
 
-def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, str]]:
-    """Type one column. Returns (values, {position: reason}) for cells that failed."""
+def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, tuple[str, str]]]:
+    """Type one column. Returns (values, {position: (code, reason)}) for cells that failed."""
     n = len(raw)
     raw = raw.reset_index(drop=True)
     blank = blank_mask(raw)
-    is_str, is_num, is_bool, is_date = _types(raw)
-    is_str = is_str & ~blank
-    bad: dict[int, str] = {}
+    k = _types(raw)
+    is_str = k.text & ~blank
+    bad: dict[int, tuple[str, str]] = {}
 
-    def fail(mask: np.ndarray, reason: str) -> None:
+    def fail(mask: np.ndarray, reason: str, code: str = "wrong_type") -> None:
         for i in np.flatnonzero(mask):
-            bad.setdefault(int(i), reason)
+            bad.setdefault(int(i), (code, reason))
+
+    for i in np.flatnonzero(k.problem):
+        p = raw.iloc[i]
+        bad[int(i)] = (p.code, p.reason)
+    fail(k.other, "a cell of an unsupported kind (a duration?); write the value as text or a number")
 
     text = pd.Series([None] * n, dtype=object)
     if is_str.any():
         text[is_str] = raw[is_str].str.strip()
 
     if col.kind in ("id", "text", "enum"):
-        if is_num.any():
-            text[is_num] = _number_text(raw[is_num])
-        if is_bool.any():
-            text[is_bool] = raw[is_bool].map(lambda v: "true" if v else "false")
-        fail(is_date, "a date cell where text is expected (did Excel turn the entry into a date? format the column as text)")
+        if k.number.any():
+            text[k.number] = _number_text(raw[k.number])
+        if k.boolean.any():
+            text[k.boolean] = raw[k.boolean].map(lambda v: "true" if v else "false")
+        fail(k.date, "a date cell where text is expected (did Excel turn the entry into a date? format the column as text)")
+        fail(k.time, "a time cell where text is expected (did Excel turn the entry into a time? format the column as text)")
         if col.kind == "enum":
             lowered = text.where(text.isna(), text.str.lower()) if text.notna().any() else text
             ok = lowered.isin(col.allowed).to_numpy() | lowered.isna().to_numpy()
             allowed = ", ".join(repr(a) for a in col.allowed)
-            fail(~ok, f"not one of the allowed values: {allowed}")
+            fail(~ok, f"not one of the allowed values: {allowed}", "not_allowed")
             text = lowered.where(ok, None)
         values = text.astype(object)
     elif col.kind == "date":
-        values = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        days = np.full(n, np.datetime64("NaT"), dtype=DATE_DTYPE)
         if is_str.any():
+            idx = np.flatnonzero(is_str)
             s = raw[is_str].str.strip()
             shape_ok = s.str.fullmatch(_ISO_DATE).fillna(False).to_numpy(bool)
-            parsed = pd.to_datetime(s.where(shape_ok), format="%Y-%m-%d", errors="coerce")
-            good = parsed.notna().to_numpy()
-            idx = np.flatnonzero(is_str)
-            values.iloc[idx[good]] = parsed[good].to_numpy()
-            reason_shape = "not a date: dates are written YYYY-MM-DD"
-            fail(_scatter(n, idx[~shape_ok]), reason_shape)
-            fail(_scatter(n, idx[shape_ok & ~good]), "not a valid calendar date (or outside the years 1677–2262)")
-        if is_date.any():
-            dates = raw[is_date]
-            if dates.map(lambda v: isinstance(v, dt.time) and not isinstance(v, dt.datetime)).any():
-                tmask = is_date & raw.map(lambda v: isinstance(v, dt.time) and not isinstance(v, dt.datetime)).to_numpy()
-                fail(tmask, "a time of day, not a date")
-                is_date = is_date & ~tmask
-            conv = raw[is_date].map(_date_cell)
-            ok = conv.notna().to_numpy()
-            idx = np.flatnonzero(is_date)
-            values.iloc[idx[ok]] = pd.to_datetime(conv[ok].tolist()).to_numpy() if ok.any() else []
-            fail(_scatter(n, idx[~ok]), "a date outside the supported years 1677–2262")
-        fail(is_num | is_bool, "a number where a date is expected; write dates as YYYY-MM-DD or use a date cell")
+            parsed = _iso_days(s.where(shape_ok))
+            good = ~np.isnat(parsed)
+            days[idx[good]] = parsed[good]
+            fail(_scatter(n, idx[~shape_ok]), "not a date: dates are written YYYY-MM-DD")
+            fail(_scatter(n, idx[shape_ok & ~good]), "not a valid calendar date")
+        if k.date.any():
+            idx = np.flatnonzero(k.date)
+            # the day of a date cell (a time of day on it is not part of the contract's dates)
+            days[idx] = np.array([dt.date(v.year, v.month, v.day) for v in raw[k.date]],
+                                 dtype="datetime64[D]").astype(DATE_DTYPE)
+        fail(k.time, "a time of day, not a date")
+        fail(k.number | k.boolean, "a number where a date is expected; write dates as YYYY-MM-DD or use a date cell")
+        values = pd.Series(days, dtype=DATE_DTYPE)
     elif col.kind == "number":
         values = pd.Series(np.nan, index=range(n), dtype="float64")
         if is_str.any():
@@ -112,13 +136,13 @@ def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, str
             idx = np.flatnonzero(is_str)
             values.iloc[idx[finite]] = num[finite]
             fail(_scatter(n, idx[~finite]), "not a number (use a dot as the decimal separator)")
-        if is_num.any():
-            num = pd.to_numeric(raw[is_num], errors="coerce").to_numpy(dtype=float)
+        if k.number.any():
+            num = pd.to_numeric(raw[k.number], errors="coerce").to_numpy(dtype=float)
             finite = np.isfinite(num)
-            idx = np.flatnonzero(is_num)
+            idx = np.flatnonzero(k.number)
             values.iloc[idx[finite]] = num[finite]
             fail(_scatter(n, idx[~finite]), "not a finite number")
-        fail(is_bool | is_date, "not a number")
+        fail(k.boolean | k.date | k.time, "not a number")
     elif col.kind == "bool":
         out = pd.Series([None] * n, dtype=object)
         if is_str.any():
@@ -126,14 +150,14 @@ def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, str
             out[is_str] = mapped
             fail(_scatter(n, np.flatnonzero(is_str)[mapped.isna().to_numpy()]),
                  "not a boolean: use true/false, yes/no, y/n or 1/0")
-        if is_bool.any():
-            out[is_bool] = raw[is_bool].map(bool)
-        if is_num.any():
-            nums = pd.to_numeric(raw[is_num], errors="coerce")
+        if k.boolean.any():
+            out[k.boolean] = raw[k.boolean].map(bool)
+        if k.number.any():
+            nums = pd.to_numeric(raw[k.number], errors="coerce")
             ok = nums.isin([0, 1]).to_numpy()
-            out.iloc[np.flatnonzero(is_num)[ok]] = nums[ok].map(lambda v: bool(v)).to_numpy()
-            fail(_scatter(n, np.flatnonzero(is_num)[~ok]), "not a boolean: use true/false, yes/no, y/n or 1/0")
-        fail(is_date, "a date where a boolean is expected")
+            out.iloc[np.flatnonzero(k.number)[ok]] = nums[ok].map(lambda v: bool(v)).to_numpy()
+            fail(_scatter(n, np.flatnonzero(k.number)[~ok]), "not a boolean: use true/false, yes/no, y/n or 1/0")
+        fail(k.date | k.time, "a date where a boolean is expected")
         values = out
     else:  # pragma: no cover - schema is static
         raise ValueError(col.kind)
@@ -142,20 +166,23 @@ def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, str
     if col.default is not None:
         values = values.where(~missing, col.default)
     elif col.required:
-        fail(missing, "a value is required")
+        fail(missing, "a value is required", "missing_value")
     if col.kind == "bool" and col.default is not None:
         values = values.astype(bool)
     return values, bad
 
 
-def _date_cell(v) -> pd.Timestamp | None:
-    """A workbook date cell as a day, or None when pandas cannot represent it."""
-    try:
-        ts = pd.Timestamp(v).normalize()
-        ts.as_unit("ns")
-        return ts
-    except (pd.errors.OutOfBoundsDatetime, ValueError, OverflowError):
-        return None
+def _iso_days(s: pd.Series) -> np.ndarray:
+    """YYYY-MM-DD text (or NaN) as days at :data:`DATE_DTYPE`; NaT where not a calendar date."""
+    parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    out = parsed.to_numpy().astype(DATE_DTYPE)
+    # pandas < 3 parses at nanoseconds and so loses dates after 2262: parse those one by one.
+    for i in np.flatnonzero(np.isnat(out) & s.notna().to_numpy()):
+        try:
+            out[i] = np.datetime64(s.iloc[i], "D")
+        except ValueError:
+            pass
+    return out
 
 
 def _scatter(n: int, idx: np.ndarray) -> np.ndarray:
@@ -186,22 +213,15 @@ def coerce_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame, list[Issue]
             values, bad = coerce_column(raw.frame[col.name], col)
             if bad:
                 rawcol = raw.frame[col.name].reset_index(drop=True)
-                for pos, reason in sorted(bad.items()):
+                for pos, (code, reason) in sorted(bad.items()):
                     v = rawcol.iloc[pos]
-                    errors.append(Issue(_code(reason), table.name, int(raw.rows[pos]), col.name,
-                                        _show(v), f"{reason} (got {_show(v)!r})" if v is not None else reason))
+                    shown = v is not None and not isinstance(v, CellProblem)
+                    errors.append(Issue(code, table.name, int(raw.rows[pos]), col.name,
+                                        _show(v), f"{reason} (got {_show(v)!r})" if shown else reason))
         cols[col.name] = values.reset_index(drop=True)
     frame = pd.DataFrame(cols)
     frame["_row"] = raw.rows
     return frame, errors, warnings
-
-
-def _code(reason: str) -> str:
-    if reason.startswith("a value is required"):
-        return "missing_value"
-    if reason.startswith("not one of"):
-        return "not_allowed"
-    return "wrong_type"
 
 
 def _show(v: object) -> object:
@@ -213,4 +233,4 @@ def _show(v: object) -> object:
         return str(v)
     if isinstance(v, (str, int, float, bool)):
         return v
-    return str(v)
+    return str(v)  # a CellProblem shows as what the cell held

@@ -80,9 +80,23 @@ def check_dossier(path: str | Path) -> ValidationReport:
         frames[table.name] = frame
         errors += errs
         warnings += warns
-    # A table that could not be read is reported once, not again as empty.
+    # A table or column that could not be read is reported once: not again as empty, and
+    # not as a dangling reference on every row that points into it.
     unread = {e.table for e in errors if e.code in READ_FAILURES}
-    errors += [e for e in validate_frames(frames) if not (e.code == "empty_table" and e.table in unread)]
+    unavailable = frozenset(
+        unread
+        | {t.name for t in TABLES if t.required and t.name not in raw}
+        | {e.table for e in errors if e.code == "missing_table"}
+        | {f"{e.table}.{e.column}" for e in errors if e.code == "missing_column"}
+    )
+    checks = validate_frames(frames, unavailable)
+    empty = {e.table for e in checks if e.code == "empty_table"} - unavailable
+    if empty:
+        checks = validate_frames(frames, unavailable | empty)
+    errors += [e for e in checks if not (e.code == "empty_table" and e.table in unavailable)]
+    # A row read with more fields than its header is reported once, not cell by cell.
+    unreliable = {(t.name, r) for t in raw.values() for r in t.unreliable_rows}
+    errors = [e for e in errors if e.code == "extra_fields" or (e.table, e.row) not in unreliable]
     report = ValidationReport(errors=_dedupe(errors), warnings=warnings)
     if report.errors:
         return report

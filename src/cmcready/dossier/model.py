@@ -35,9 +35,10 @@ class Dossier:
     """A valid dossier. Tables are pandas frames typed by the contract.
 
     Every contract column is present (absent optional columns are all missing):
-    ids and text as ``object`` (``None`` when missing), dates as ``datetime64``
-    (``NaT``), numbers as ``float64`` (``NaN``), booleans as ``bool`` where the
-    contract gives a default. ``_row`` is the row the user sees in the source.
+    ids and text as ``object`` (``None`` when missing), dates as ``datetime64[us]``
+    (``NaT``; microseconds so that every ISO day, 9999-12-31 included, is held exactly),
+    numbers as ``float64`` (``NaN``), booleans as ``bool`` where the contract gives a
+    default. ``_row`` is the row the user sees in the source.
     """
 
     program: Program

@@ -2,14 +2,19 @@
 
 Raw tables keep every cell as the user wrote it (text from CSV; text, numbers,
 booleans or datetimes from a workbook), with headers normalised and the row
-numbers the user sees. Typing happens in :mod:`cmcready.dossier.coerce`.
+numbers the user sees: the spreadsheet row (header = row 1), which for a CSV is
+the record number, so a quoted cell spanning several lines is still one row.
+Typing happens in :mod:`cmcready.dossier.coerce`.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import re
+import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +25,30 @@ from .schema import TABLES_BY_NAME
 
 
 @dataclass(frozen=True)
+class CellProblem:
+    """A workbook cell whose value cannot be used (an error value, an uncomputed formula).
+
+    It travels in the raw frame like any value, so that typing reports it at its own
+    row and column, and only when the column is one the contract reads.
+    """
+
+    code: str
+    reason: str
+    shown: str
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+@dataclass(frozen=True)
 class RawTable:
     name: str
     source: str
     frame: pd.DataFrame  # object columns, normalised (lower-case, stripped) names
     rows: np.ndarray  # the row number the user sees for each frame row (header = 1)
+    #: rows whose values cannot be trusted (a CSV row with more fields than the header):
+    #: reported once, and no other problem is reported on them.
+    unreliable_rows: frozenset[int] = field(default_factory=frozenset)
 
 
 def normalise_header(name: object) -> str:
@@ -33,12 +57,15 @@ def normalise_header(name: object) -> str:
 
 def read_container(path: Path) -> tuple[dict[str, RawTable], list[Issue], list[Issue]]:
     """Read a workbook or CSV folder; return raw tables, errors and warnings."""
-    if not path.exists():
-        raise DossierError([], cause=f"no such file or folder: {path}")
-    if path.is_dir():
-        return _read_csv_folder(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_workbook(path)
+    try:
+        if not path.exists():
+            raise DossierError([], cause=f"no such file or folder: {path}")
+        if path.is_dir():
+            return _read_csv_folder(path)
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return _read_workbook(path)
+    except OSError as exc:
+        raise DossierError([], cause=f"cannot read {path}: {exc.strerror or exc}") from None
     if path.suffix.lower() == ".csv":
         raise DossierError(
             [], cause=f"{path} is a single CSV file; give the folder that holds one CSV per table"
@@ -52,14 +79,52 @@ def _table_name(stem: str) -> str:
     return stem.strip().lower()
 
 
+def _column_label(i: int) -> str:
+    """Column position (0-based) as the user sees it: 'column 10 (J)'."""
+    from openpyxl.utils import get_column_letter
+
+    return f"column {i + 1} ({get_column_letter(i + 1)})"
+
+
 def _frame_from_rows(
-    name: str, source: str, header: list, body: list[list] | pd.DataFrame, first_row: int, errors: list[Issue]
-) -> RawTable | None:
+    name: str, source: str, header: list, body: pd.DataFrame, rows: np.ndarray,
+    errors: list[Issue], warnings_: list[Issue], *, csv_file: bool,
+) -> RawTable:
+    """Name the columns of ``body`` by ``header``; drop blank rows, keeping the others' numbers.
+
+    ``body`` has one column per position (it may be wider than the header). A value under
+    an empty header cell is a warning (the column is ignored, as an unknown one is); in a
+    CSV, a row with more fields than the header is an error (an unquoted comma shifts
+    every later value of the row, so none of them can be trusted).
+    """
     names = [normalise_header(h) for h in header]
+    body = body.reindex(columns=range(max(body.shape[1], len(names))))
+    names += [""] * (body.shape[1] - len(names))
+    blank = np.column_stack([blank_mask(body[c]) for c in body.columns]) if body.shape[1] else \
+        np.ones((len(body), 1), bool)
+    nonblank_row = ~blank.all(axis=1)
+    unreliable: set[int] = set()
     seen: dict[str, int] = {}
     keep: list[int] = []
     for i, n in enumerate(names):
         if n == "":
+            filled = ~blank[:, i]
+            if not filled.any():
+                continue
+            first = int(rows[np.flatnonzero(filled)[0]])
+            if csv_file and i >= len(header):
+                for pos in np.flatnonzero(filled & ~np.isin(rows, list(unreliable))):
+                    width = int(np.flatnonzero(~blank[pos])[-1]) + 1
+                    unreliable.add(int(rows[pos]))
+                    errors.append(Issue(
+                        "extra_fields", name, int(rows[pos]), None, None,
+                        f"this row has {width} values but the header has {len(header)} columns; "
+                        "a value that contains a comma must be quoted"))
+            else:
+                warnings_.append(Issue(
+                    "unnamed_column", name, 1, None, None,
+                    f"{_column_label(i)} has values (first on row {first}) but no header; it is ignored",
+                    "warning"))
             continue
         if n in seen:
             errors.append(
@@ -69,25 +134,10 @@ def _frame_from_rows(
             continue
         seen[n] = i
         keep.append(i)
-    if isinstance(body, pd.DataFrame):
-        frame = body.iloc[:, [k for k in keep if k < body.shape[1]]]
-        frame.columns = [names[k] for k in keep if k < body.shape[1]]
-        missing_cols = [names[k] for k in keep if k >= body.shape[1]]
-        for m in missing_cols:
-            frame[m] = None
-    else:
-        width = len(header)
-        padded = [list(r) + [None] * (width - len(r)) for r in body]
-        frame = pd.DataFrame([[r[k] for k in keep] for r in padded], columns=[names[k] for k in keep], dtype=object)
-    frame = frame.astype(object)
-    rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
-    # Drop rows that are blank in every column, keeping the numbers of the others.
-    if len(frame):
-        blank = np.column_stack([blank_mask(frame[c]) for c in frame.columns]) if frame.shape[1] else np.ones((len(frame), 1), bool)
-        nonblank = ~blank.all(axis=1)
-        frame = frame.loc[nonblank].reset_index(drop=True)
-        rows = rows[nonblank]
-    return RawTable(name, source, frame, rows)
+    frame = body.iloc[:, keep].astype(object)
+    frame.columns = [names[k] for k in keep]
+    frame = frame.loc[nonblank_row].reset_index(drop=True)
+    return RawTable(name, source, frame, rows[nonblank_row], frozenset(unreliable))
 
 
 def blank_mask(s: pd.Series) -> np.ndarray:
@@ -104,9 +154,23 @@ def _is_blank_text(v: object) -> bool:
     return isinstance(v, str) and v.strip() == ""
 
 
+def _padded(records: list[list]) -> pd.DataFrame:
+    width = max((len(r) for r in records), default=0)
+    return pd.DataFrame([list(r) + [None] * (width - len(r)) for r in records],
+                        columns=range(width), dtype=object)
+
+
+# ---- CSV ----------------------------------------------------------------------------
+
+def _record_number(text: str) -> int:
+    """The record (spreadsheet row) in which ``text``, a file's beginning, ends."""
+    n = sum(1 for _ in csv.reader(io.StringIO(text)))
+    return n + 1 if text == "" or text.endswith(("\n", "\r")) else n
+
+
 def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Issue], list[Issue]]:
     errors: list[Issue] = []
-    warnings: list[Issue] = []
+    warns: list[Issue] = []
     tables: dict[str, RawTable] = {}
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
     if not files:
@@ -114,8 +178,8 @@ def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Issue], li
     for f in files:
         name = _table_name(f.stem)
         if name not in TABLES_BY_NAME:
-            warnings.append(Issue("unknown_table", name, None, None, f.name,
-                                  f"file {f.name} is not a table of the dossier contract and is ignored", "warning"))
+            warns.append(Issue("unknown_table", name, None, None, f.name,
+                               f"file {f.name} is not a table of the dossier contract and is ignored", "warning"))
             continue
         if name in tables:
             errors.append(Issue("duplicate_table", name, None, None, f.name,
@@ -126,33 +190,66 @@ def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Issue], li
         except OSError as exc:
             errors.append(Issue("unreadable", name, None, None, f.name, f"cannot read {f.name}: {exc.strerror or exc}"))
             continue
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            errors.append(Issue("encoding", name, line, None, f"0x{raw[exc.start]:02x}",
-                                f"{f.name} is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); save it as UTF-8 CSV"))
-            continue
-        if "\x00" in text:
-            errors.append(Issue("encoding", name, None, None, f.name,
-                                f"{f.name} contains NUL bytes; it is not a UTF-8 CSV (UTF-16?)"))
-            continue
-        if text.strip() == "":
-            errors.append(Issue("empty_table", name, None, None, f.name, f"{f.name} is empty: it has no header row"))
-            continue
-        try:
-            df = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                             na_filter=False, skip_blank_lines=False, engine="c")
-        except (pd.errors.ParserError, ValueError) as exc:
-            errors.append(Issue("csv_syntax", name, None, None, f.name, f"{f.name} is not a well-formed CSV: {exc}"))
-            continue
-        header = list(df.iloc[0])
-        body = df.iloc[1:].reset_index(drop=True)
-        body = body.where(body.notna(), None)
-        t = _frame_from_rows(name, f.name, header, body, 2, errors)
+        t = _read_csv_bytes(name, f.name, raw, errors, warns)
         if t is not None:
             tables[name] = t
-    return tables, errors, warnings
+    return tables, errors, warns
+
+
+def _read_csv_bytes(name: str, file: str, raw: bytes, errors: list[Issue], warns: list[Issue]) -> RawTable | None:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = f"0x{raw[exc.start]:02x}"
+        line = raw[: exc.start].count(b"\n") + 1
+        row = _record_number(raw[: exc.start].decode("utf-8-sig", errors="replace"))
+        errors.append(Issue("encoding", name, row, None, bad,
+                            f"{file} is not UTF-8 text (byte {bad} on line {line}); save it as UTF-8 CSV"))
+        return None
+    if "\x00" in text:
+        errors.append(Issue("encoding", name, None, None, file,
+                            f"{file} contains NUL bytes; it is not a UTF-8 CSV (UTF-16?)"))
+        return None
+    if text.strip() == "":
+        errors.append(Issue("empty_table", name, None, None, file, f"{file} is empty: it has no header row"))
+        return None
+    try:
+        df = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False,
+                         na_filter=False, skip_blank_lines=False, engine="c")
+        header_width = df.shape[1]
+    except (pd.errors.ParserError, ValueError):
+        # Rows wider than the header: read record by record to report each at its row.
+        try:
+            records = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            errors.append(Issue("csv_syntax", name, None, None, file, f"{file} is not a well-formed CSV: {exc}"))
+            return None
+        header_width = len(records[0])
+        df = _padded(records)
+    header = df.iloc[0].tolist()[:header_width]
+    if len(header) == 1 and header[0] is not None and _foreign_separator(name, str(header[0])):
+        sep = _foreign_separator(name, str(header[0]))
+        errors.append(Issue("separator", name, 1, None, None,
+                            f"{file} is separated by {sep!r}; the dossier's CSV files are comma-separated"))
+        return None
+    body = df.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    rows = np.arange(2, 2 + len(body), dtype=np.int64)
+    return _frame_from_rows(name, file, header, body, rows, errors, warns, csv_file=True)
+
+
+def _foreign_separator(name: str, header: str) -> str | None:
+    """';' or a tab when the header only makes sense split on it (Excel in some locales)."""
+    known = set(TABLES_BY_NAME[name].column_names)
+    for sep in (";", "\t", "|"):
+        if sep in header and {normalise_header(h) for h in header.split(sep)} & known:
+            return sep
+    return None
+
+
+# ---- workbook -----------------------------------------------------------------------
+
+_MERGE_REF = re.compile(r"^\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 
 
 def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Issue], list[Issue]]:
@@ -160,47 +257,151 @@ def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Issue], list[I
     from openpyxl.utils.exceptions import InvalidFileException
 
     errors: list[Issue] = []
-    warnings: list[Issue] = []
+    warns: list[Issue] = []
     tables: dict[str, RawTable] = {}
     if not zipfile.is_zipfile(path):
-        head = path.read_bytes()[:8] if path.is_file() else b""
+        with open(path, "rb") as fh:
+            head = fh.read(8)
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             cause = f"{path.name} is an encrypted (password-protected) or legacy .xls workbook; save it unprotected as .xlsx"
         else:
             cause = f"{path.name} is not an .xlsx workbook (not a valid Office Open XML zip file)"
         raise DossierError([], cause=cause)
+    with warnings.catch_warnings():
+        # openpyxl warns about styles, data validation and extensions it drops: none carry data.
+        warnings.simplefilter("ignore")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+            raise DossierError([], cause=f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        except Exception as exc:  # openpyxl raises assorted errors on corrupt parts
+            raise DossierError([], cause=f"{path.name} is a corrupt .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        try:
+            for ws in wb.worksheets:
+                name = _table_name(ws.title)
+                if name not in TABLES_BY_NAME:
+                    warns.append(Issue("unknown_table", name, None, None, ws.title,
+                                       f"sheet '{ws.title}' is not a table of the dossier contract and is ignored", "warning"))
+                    continue
+                if name in tables:
+                    errors.append(Issue("duplicate_table", name, None, None, ws.title,
+                                        f"table '{name}' is given by more than one sheet"))
+                    continue
+                try:
+                    cells, merged = _sheet_cells(wb, ws)
+                except Exception as exc:
+                    errors.append(Issue("unreadable", name, None, None, ws.title,
+                                        f"sheet '{ws.title}' cannot be read ({type(exc).__name__}: {exc})"))
+                    continue
+                t = _sheet_table(name, ws.title, cells, merged, errors, warns)
+                if t is not None:
+                    tables[name] = t
+        finally:
+            wb.close()
+    return tables, errors, warns
+
+
+def _sheet_table(name: str, title: str, cells: dict[int, list], merged: list[str],
+                 errors: list[Issue], warns: list[Issue]) -> RawTable | None:
+    header_cells = cells.get(1)
+    if header_cells is None or all(h is None or _is_blank_text(h) for h in header_cells):
+        what = "is empty: it has no header row" if not cells else "has no header: its row 1 is empty"
+        errors.append(Issue("empty_table", name, None, None, title, f"sheet '{title}' {what}"))
+        return None
+    header = list(header_cells)
+    for ref in merged:
+        col = _merge_column(ref, header)
+        warns.append(Issue("merged_cells", name, _merge_top_row(ref), col, ref,
+                           f"merged cells {ref} are read as the value of their top-left cell in every row and column "
+                           "they span", "warning"))
+    numbers = sorted(r for r in cells if r > 1)
+    body = _padded([cells[r] for r in numbers])
+    return _frame_from_rows(name, title, header, body, np.asarray(numbers, dtype=np.int64), errors, warns,
+                            csv_file=False)
+
+
+def _merge_bounds(ref: str) -> tuple[int, int, int, int]:
+    from openpyxl.utils.cell import range_boundaries
+
+    return range_boundaries(ref)  # min_col, min_row, max_col, max_row
+
+
+def _merge_top_row(ref: str) -> int:
+    return _merge_bounds(ref)[1]
+
+
+def _merge_column(ref: str, header: list) -> str | None:
+    c = _merge_bounds(ref)[0]
+    return normalise_header(header[c - 1]) or None if c - 1 < len(header) else None
+
+
+def _sheet_cells(wb, ws) -> tuple[dict[int, list], list[str]]:
+    """The sheet's non-empty rows {sheet row: values} and its merged ranges, filled in.
+
+    Values are what Excel shows (saved formula results). An error value or a formula
+    saved without its result becomes a :class:`CellProblem`. A merged range shows its
+    top-left value across the whole range, and is read that way.
+    """
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise DossierError([], cause=f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # openpyxl raises assorted errors on corrupt parts
-        raise DossierError([], cause=f"{path.name} is a corrupt .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        cells, merged = _parse_sheet(wb, ws)
+    except (AttributeError, ImportError, TypeError):  # openpyxl internals moved: plain values
+        cells = {i: list(r) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)
+                 if any(v is not None for v in r)}
+        merged = []
+    last_row = max(cells, default=0)
+    for ref in merged:
+        min_col, min_row, max_col, max_row = _merge_bounds(ref)
+        max_row = min(max_row, last_row)  # a merge running past the data adds no rows
+        top = cells.get(min_row, [])
+        value = top[min_col - 1] if min_col - 1 < len(top) else None
+        for r in range(min_row, max_row + 1):
+            row = cells.setdefault(r, [])
+            if len(row) < max_col:
+                row.extend([None] * (max_col - len(row)))
+            for c in range(min_col, max_col + 1):
+                if row[c - 1] is None:
+                    row[c - 1] = value
+    return cells, merged
+
+
+def _parse_sheet(wb, ws) -> tuple[dict[int, list], list[str]]:
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    def uncomputed(element) -> bool:
+        # A saved result is a <v>; an empty <v> is a result only for a text formula (="").
+        if element.find(FORMULA_TAG) is None:
+            return False
+        saved = element.findtext(VALUE_TAG)
+        return saved is None or (saved == "" and element.get("t") not in ("str", "s", "inlineStr"))
+
+    class SavedValueParser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and uncomputed(element):
+                text = element.findtext(FORMULA_TAG) or ""
+                shown = f"={text}" if text else "a shared formula"
+                cell["value"] = CellProblem(
+                    "formula", f"a formula ({shown}) saved without its computed value; open the workbook in "
+                    "Excel (or LibreOffice) and save it, or paste the values", shown)
+            elif cell["data_type"] == "e" and cell["value"] is not None:
+                v = str(cell["value"])
+                cell["value"] = CellProblem("excel_error", f"an Excel error value ({v}), not data", v)
+            return cell
+
+    cells: dict[int, list] = {}
+    src = ws._get_source()
     try:
-        for ws in wb.worksheets:
-            name = _table_name(ws.title)
-            if name not in TABLES_BY_NAME:
-                warnings.append(Issue("unknown_table", name, None, None, ws.title,
-                                      f"sheet '{ws.title}' is not a table of the dossier contract and is ignored", "warning"))
+        parser = SavedValueParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                  date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for idx, row in parser.parse():
+            values = [(c["column"], c["value"]) for c in row if c["value"] is not None]
+            if not values:
                 continue
-            if name in tables:
-                errors.append(Issue("duplicate_table", name, None, None, ws.title,
-                                    f"table '{name}' is given by more than one sheet"))
-                continue
-            try:
-                it = ws.iter_rows(values_only=True)
-                header = next(it, None)
-                body = [list(r) for r in it]
-            except Exception as exc:
-                errors.append(Issue("unreadable", name, None, None, ws.title,
-                                    f"sheet '{ws.title}' cannot be read ({type(exc).__name__}: {exc})"))
-                continue
-            if header is None or all(h is None or _is_blank_text(h) for h in header):
-                errors.append(Issue("empty_table", name, None, None, ws.title,
-                                    f"sheet '{ws.title}' is empty: it has no header row"))
-                continue
-            t = _frame_from_rows(name, ws.title, list(header), body, 2, errors)
-            if t is not None:
-                tables[name] = t
+            out = [None] * max(c for c, _ in values)
+            for c, v in values:
+                out[c - 1] = v
+            cells[idx] = out
+        merged = [str(m.ref) for m in parser.merged_cells.mergeCell] if parser.merged_cells is not None else []
     finally:
-        wb.close()
-    return tables, errors, warnings
+        src.close()
+    return cells, [m for m in merged if _MERGE_REF.match(m) and ":" in m]

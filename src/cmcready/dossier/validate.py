@@ -48,8 +48,8 @@ def check_nonempty(frames: Frames) -> list[Issue]:
             out.append(Issue("empty_table", name, None, None, None, f"table '{name}' has no rows"))
     prog = frames.get("program")
     if prog is not None and len(prog) > 1:
-        for r in prog["_row"].iloc[1:]:
-            out.append(Issue("program_rows", "program", int(r), None, None,
+        for r, pid in zip(prog["_row"].iloc[1:], prog["program_id"].iloc[1:]):
+            out.append(Issue("program_rows", "program", int(r), "program_id", _plain(pid),
                              f"the program table must hold exactly one row; it holds {len(prog)}"))
     return out
 
@@ -88,11 +88,24 @@ def check_keys(frames: Frames) -> list[Issue]:
     return out
 
 
-def check_references(frames: Frames) -> list[Issue]:
+def _known(frames: Frames, unavailable: frozenset[str], table: str, column: str) -> bool:
+    """Whether a table's column could be read: references into it can then be judged."""
+    return table in frames and table not in unavailable and f"{table}.{column}" not in unavailable
+
+
+def check_references(frames: Frames, unavailable: frozenset[str] = frozenset()) -> list[Issue]:
+    """Every id column refers to its table; a method measures the attribute its row names.
+
+    ``unavailable`` names tables ("lots") or columns ("lots.lot_id") that could not be read
+    (an unreadable file, a missing required table or column): their problem is reported
+    once, and references into them are not judged, rather than flagged row by row.
+    """
     out = []
     for ref in REFERENCES:
         f, target = frames.get(ref.table), frames.get(ref.target)
         if f is None or len(f) == 0 or ref.column not in f:
+            continue
+        if not _known(frames, unavailable, ref.target, ref.target_column):
             continue
         known = set(target[ref.target_column].dropna()) if target is not None else set()
         vals = f[ref.column]
@@ -100,23 +113,33 @@ def check_references(frames: Frames) -> list[Issue]:
         what = ref.target_column.replace("_id", "").replace("_", " ")
         out += _issues(f, bad.to_numpy(), ref.table, ref.column, "unknown_reference",
                        lambda rec, ref=ref, what=what: f"{what} '{rec[ref.column]}' is not in {ref.target}")
-    methods = frames.get("methods")
-    if methods is not None and len(methods):
+    methods, attributes = frames.get("methods"), frames.get("attributes")
+    if methods is not None and len(methods) and _known(frames, unavailable, "methods", "attribute_id") \
+            and _known(frames, unavailable, "methods", "method_id"):
         measures = methods.dropna(subset=["method_id"]).drop_duplicates("method_id").set_index("method_id")["attribute_id"]
+        known_attributes = set(attributes["attribute_id"].dropna()) if attributes is not None else set()
         for table, mcol, acol in METHOD_MEASURES:
             f = frames.get(table)
             if f is None or len(f) == 0:
                 continue
             measured = f[mcol].map(measures)
-            bad = f[mcol].notna() & f[acol].notna() & measured.notna() & (measured != f[acol])
+            # an unknown attribute (the row's or the method's) is reported as such, not again
+            # as a mismatch on every row that uses the method
+            bad = f[mcol].notna() & f[acol].isin(known_attributes) & measured.isin(known_attributes) \
+                & (measured != f[acol])
             out += _issues(f, bad.to_numpy(), table, mcol, "method_attribute",
                            lambda rec, mcol=mcol, acol=acol: f"method '{rec[mcol]}' measures attribute '{measures[rec[mcol]]}', not '{rec[acol]}'")
     br, bs = frames.get("bridging_results"), frames.get("bridging_studies")
-    if br is not None and bs is not None and len(br) and len(bs):
+    if br is not None and bs is not None and len(br) and len(bs) and _known(frames, unavailable, "bridging_studies", "old_method") \
+            and _known(frames, unavailable, "bridging_studies", "new_method"):
         s = bs.dropna(subset=["bridging_study_id"]).drop_duplicates("bridging_study_id").set_index("bridging_study_id")
         old = br["bridging_study_id"].map(s["old_method"])
         new = br["bridging_study_id"].map(s["new_method"])
-        bad = br["method_id"].notna() & old.notna() & (br["method_id"] != old) & (br["method_id"] != new)
+        # a method missing from methods (the result's, or its study's) is reported as such,
+        # not again as outside its study on every result row
+        real_methods = set(methods["method_id"].dropna()) if methods is not None else set()
+        bad = br["method_id"].isin(real_methods) & old.isin(real_methods) & new.isin(real_methods) \
+            & (br["method_id"] != old) & (br["method_id"] != new)
         out += _issues(br, bad.to_numpy(), "bridging_results", "method_id", "unknown_reference",
                        lambda rec: f"method '{rec['method_id']}' is neither the old nor the new method of bridging study '{rec['bridging_study_id']}'")
     return out
@@ -143,27 +166,46 @@ def check_ranges(frames: Frames) -> list[Issue]:
     return out
 
 
+#: The end of an open-ended interval: after every representable date.
+_OPEN_END = np.datetime64("9999-12-31T23:59:59", "us")
+
+
 def _overlaps(spec: pd.DataFrame) -> list[Issue]:
-    """At most one proposed spec per attribute, one release spec per attribute and method, on any date."""
+    """At most one proposed spec per attribute, one release spec per attribute and method, on any date.
+
+    Intervals include both ends; an empty ``effective_to`` is open-ended. Within a group
+    sorted by start, a row overlaps an earlier one exactly when it starts on or before
+    the latest end among the earlier rows; the issue names that row.
+    """
     out = []
-    s = spec.dropna(subset=["attribute_id", "kind", "method_id", "effective_from"]).copy()
+    s = spec.dropna(subset=["attribute_id", "kind", "method_id", "effective_from"])
+    s = s.loc[~(s["effective_to"] < s["effective_from"])]  # an inverted interval is its own error
     if s.empty:
         return out
-    s["_group_method"] = np.where(s["kind"] == "release", s["method_id"], "")
-    s = s.sort_values(["attribute_id", "kind", "_group_method", "effective_from", "_row"])
-    end = s["effective_to"].fillna(pd.Timestamp.max)
-    grp = s[["attribute_id", "kind", "_group_method"]]
-    same = (grp == grp.shift()).all(axis=1)
-    # running maximum of end dates within each group, shifted to "previous rows"
-    prev_end = end.groupby([s["attribute_id"], s["kind"], s["_group_method"]]).cummax().shift()
-    prev_row = s["_row"].shift()
-    bad = same & (s["effective_from"] <= prev_end)
-    for rec, pr in zip(s.loc[bad].to_dict("records"), prev_row[bad]):
-        what = "proposed commercial specification" if rec["kind"] == "proposed_commercial" else f"release specification for method '{rec['method_id']}'"
+    s = s.assign(_group_method=np.where(s["kind"] == "release", s["method_id"], ""),
+                 _end=s["effective_to"].to_numpy().astype("datetime64[us]"))
+    s["_end"] = s["_end"].fillna(pd.Timestamp(_OPEN_END))
+    s = s.sort_values(["attribute_id", "kind", "_group_method", "effective_from", "_row"]).reset_index(drop=True)
+    keys = ["attribute_id", "kind", "_group_method"]
+    grp = s[keys]
+    same = (grp == grp.shift()).all(axis=1).to_numpy()
+    group = np.cumsum(~same)
+    running_end = s.groupby(group)["_end"].cummax()
+    # the row holding the running latest end (the first to reach it)
+    takes_lead = ~same | (s["_end"] > running_end.shift()).to_numpy()
+    leader = pd.Series(np.where(takes_lead, s["_row"], np.nan)).groupby(group).ffill()
+    bad = same & (s["effective_from"] <= running_end.shift()).to_numpy()
+    for i in np.flatnonzero(bad):
+        rec = s.iloc[i]
+        partner = int(leader.iloc[i - 1])
+        what = "proposed commercial specification" if rec["kind"] == "proposed_commercial" \
+            else f"release specification for method '{rec['method_id']}'"
         out.append(Issue("overlap", "specifications", int(rec["_row"]), "effective_from", _plain(rec["effective_from"]),
-                         f"overlaps another {what} of attribute '{rec['attribute_id']}' in force at the same time (row {int(pr)} or earlier)"))
-    return out
+                         f"this {what} of attribute '{rec['attribute_id']}' is in force on dates when the one on "
+                         f"row {partner} is too: at most one may be in force on any date"))
+    return sorted(out, key=lambda i: i.row)
 
 
-def validate_frames(frames: Frames) -> list[Issue]:
-    return check_nonempty(frames) + check_keys(frames) + check_references(frames) + check_ranges(frames)
+def validate_frames(frames: Frames, unavailable: frozenset[str] = frozenset()) -> list[Issue]:
+    return (check_nonempty(frames) + check_keys(frames) + check_references(frames, unavailable)
+            + check_ranges(frames))

@@ -23,8 +23,10 @@ def plain(obj):
         return [plain(v) for v in items]
     if isinstance(obj, np.ndarray):
         return [plain(v) for v in obj.tolist()]
-    if obj is None or obj is pd.NaT:
+    if obj is None or obj is pd.NaT or obj is pd.NA:
         return None
+    if isinstance(obj, np.datetime64):
+        return None if np.isnat(obj) else pd.Timestamp(obj).date().isoformat()
     if isinstance(obj, (bool, np.bool_)):
         return bool(obj)
     if isinstance(obj, (int, np.integer)):

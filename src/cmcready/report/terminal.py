@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ..audit import AuditResult
 from ..dossier import Issue
@@ -12,11 +14,14 @@ SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": "cyan", "i
 MAX_ISSUES_SHOWN = 200
 
 
-def print_issues(console: Console, errors: list[Issue], warnings: list[Issue], *, source: str) -> None:
-    if errors:
-        console.print(f"[bold red]{source}: the dossier is invalid: {len(errors)} problem{'s' if len(errors) != 1 else ''}[/]")
+def print_issues(console: Console, errors: list[Issue], warnings: list[Issue], *, source: str,
+                 headline: bool = True) -> None:
+    if not headline:
+        pass
+    elif errors:
+        console.print(f"[bold red]{escape(source)}: the dossier is invalid: {len(errors)} problem{'s' if len(errors) != 1 else ''}[/]")
     else:
-        console.print(f"[green]{source}: the dossier is valid[/]")
+        console.print(f"[green]{escape(source)}: the dossier is valid[/]")
     for title, items, style in (("errors", errors, "red"), ("warnings", warnings, "yellow")):
         if not items:
             continue
@@ -24,17 +29,27 @@ def print_issues(console: Console, errors: list[Issue], warnings: list[Issue], *
         for col in ("table", "row", "column", "value", "problem"):
             t.add_column(col, overflow="fold")
         for i in items[:MAX_ISSUES_SHOWN]:
-            t.add_row(i.table or "", "" if i.row is None else str(i.row), i.column or "",
-                      "" if i.value is None else str(i.value), i.message)
+            # user text (values, names) is never rich markup: "[/x]" in a cell must print as is
+            t.add_row(escape(i.table or ""), "" if i.row is None else str(i.row), escape(i.column or ""),
+                      "" if i.value is None else escape(str(i.value)), escape(i.message))
         console.print(t)
         if len(items) > MAX_ISSUES_SHOWN:
             console.print(f"… and {len(items) - MAX_ISSUES_SHOWN} more {title}; use --json FILE for the full list")
 
 
+def print_warnings(console: Console, warnings: list[Issue]) -> None:
+    """A valid dossier's warnings (ignored columns, sheets, merged cells), one line each."""
+    for w in warnings[:MAX_ISSUES_SHOWN]:
+        console.print(Text.assemble(("warning", "yellow"), f" {w.location()}: {w.message}"))
+    if len(warnings) > MAX_ISSUES_SHOWN:
+        console.print(f"… and {len(warnings) - MAX_ISSUES_SHOWN} more warnings; `cmcready validate` lists them all")
+
+
 def print_audit(console: Console, result: AuditResult) -> None:
     d = result.dossier
     s = result.summary()
-    console.print(f"[bold]{d.program.product_name}[/] ({d.program.program_id}), as of {result.as_of.isoformat()}")
+    console.print(f"[bold]{escape(d.program.product_name)}[/] ({escape(d.program.program_id)}), "
+                  f"as of {result.as_of.isoformat()}")
     console.print("  ".join(f"[{SEVERITY_STYLE[k]}]{k}: {v}[/]" for k, v in s.items()))
     if not result.findings:
         console.print("[green]No findings.[/]")
@@ -47,6 +62,6 @@ def print_audit(console: Console, result: AuditResult) -> None:
         if f.subjects.get("lot_ids"):
             n = len(f.subjects["lot_ids"])
             subj = (subj + "; " if subj else "") + (f"{n} lots" if n > 3 else ", ".join(f.subjects["lot_ids"]))
-        t.add_row(f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.code, subj, f.title,
+        t.add_row(f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]", f.code, escape(subj), escape(f.title),
                   f.due_date.isoformat() if f.due_date else "")
     console.print(t)
