@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 from typing import Mapping
 
@@ -48,7 +50,27 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path
         for rec in frame[cols].itertuples(index=False):
             ws.append([_cell_value(v) for v in rec])
     wb.save(path)
+    _pin_timestamps(path)
     return path
+
+
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _pin_timestamps(path: Path) -> None:
+    """Make the workbook byte-for-byte reproducible: openpyxl stamps the save time into
+    docProps/core.xml and every zip entry, so the same tables would hash differently."""
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = _CORE_TIMES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            zout.writestr(fixed, data)
 
 
 def _cell_value(v):
