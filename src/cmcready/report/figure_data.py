@@ -112,10 +112,30 @@ def scale_method(result: AuditResult, attribute_id: str) -> str | None:
 def _lot_methods(result: AuditResult, attribute_id: str, scale: str) -> pd.Series:
     """The method of each lot's convertible results ('several methods' when they differ)."""
     r = converted_results(result.context, attribute_id, scale)
-    r = r.loc[r["scaled"].notna()]
-    first = r.sort_values(["lot_id", "test_date", "method_id"]).drop_duplicates("lot_id").set_index("lot_id")
-    n = r.groupby("lot_id")["method_id"].nunique()
-    return first["method_id"].where(n.reindex(first.index) == 1, SEVERAL_METHODS)
+    return lot_methods(r.loc[r["scaled"].notna()])
+
+
+def lot_methods(r: pd.DataFrame) -> pd.Series:
+    """Per lot_id of ``r`` (columns lot_id, method_id, test_date): the method of its earliest
+    result (ties by method_id), or 'several methods' when its results use more than one."""
+    if r.empty:
+        return pd.Series([], dtype=object, index=pd.Index([], dtype=object, name="lot_id"), name="method_id")
+    # Integer codes instead of sorting 10^5 strings: lots in any order, methods in id order
+    # (the tie-break), test dates as int64 with a missing date last.
+    lot_code, lots = pd.factorize(r["lot_id"])
+    method_code, methods = pd.factorize(r["method_id"], sort=True)
+    day = r["test_date"].to_numpy("datetime64[ns]").view("int64")
+    day = np.where(r["test_date"].isna().to_numpy(), np.iinfo(np.int64).max, day)
+    order = np.lexsort((method_code, day, lot_code))
+    sorted_lots = lot_code[order]
+    starts = np.flatnonzero(np.r_[True, sorted_lots[1:] != sorted_lots[:-1]])
+    first = np.asarray(methods, dtype=object)[method_code[order][starts]]
+    pairs = np.unique(lot_code.astype(np.int64) * len(methods) + method_code)
+    n_methods = np.bincount(pairs // len(methods), minlength=len(lots))
+    lot_ids = np.asarray(lots, dtype=object)[sorted_lots[starts]]
+    several = n_methods[sorted_lots[starts]] > 1
+    return pd.Series(np.where(several, SEVERAL_METHODS, first).astype(object),
+                     index=pd.Index(lot_ids, dtype=object, name="lot_id"), name="method_id")
 
 
 def _release_segments(result: AuditResult, attribute_id: str, scale: str) -> tuple[list[LimitSegment], list[str]]:
@@ -167,10 +187,12 @@ def attribute_section(result: AuditResult, attribute_id: str, key: str) -> dict[
         "value": values["value"].to_numpy(float),
         "day": pd.to_datetime(lots["manufacture_date"]).to_numpy(),
         "process_version": lots["process_version"].to_numpy(),
-        "method": _lot_methods(result, attribute_id, scale).reindex(values["lot_id"]).fillna(scale).to_numpy(),
         "administered": values["lot_id"].isin(d.administered_lot_ids).to_numpy(bool),
     })
     frame = frame.loc[frame["day"].notna()]
+    # Markers show the method only where lots are drawn one by one; monthly bands ignore it.
+    frame = frame.assign(method=_lot_methods(result, attribute_id, scale).reindex(frame["lot_id"]).fillna(scale)
+                         .to_numpy() if len(frame) <= figures.MAX_POINTS else None)
     release, notes = _release_segments(result, attribute_id, scale)
     view["notes"] += notes
     spec = proposed_specs(ctx).get(attribute_id)

@@ -20,8 +20,9 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import dates as mdates
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -65,10 +66,40 @@ STYLE = {
 }
 
 
+#: Space around the axes' decorations and between them and a figure legend, as a
+#: fraction of the font size (0.4 x 7.5 pt = 3 pt, constrained layout's default pad).
+LAYOUT_PAD = 0.4
+
+
 def _new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
-    fig = Figure(figsize=(width_in, height_in), layout="constrained")
-    FigureCanvasAgg(fig)
+    # An SVG canvas at the SVG writer's 72 dpi: the layout is measured with the same text
+    # metrics and scale as the file it is written to.
+    fig = Figure(figsize=(width_in, height_in), dpi=72)
+    FigureCanvasSVG(fig)
     return fig
+
+
+def _fit(fig: Figure, legend=None, side: str | None = None) -> None:
+    """Fit the axes and their labels into the figure, beside a figure legend on ``side``
+    ('right' or 'bottom'), in one measuring pass.
+
+    Constrained layout gives the same picture, but it measures every axis's ticks and
+    labels several times and makes savefig draw the figure twice, once to lay it out;
+    at report scale that was most of the drawing time. Here the legend is measured where
+    matplotlib anchors it (the figure's edge), the axes are fitted by tight layout into
+    the rest, and the figure keeps no layout engine, so savefig draws it once.
+    """
+    rect = [0.0, 0.0, 1.0, 1.0]
+    if legend is not None:
+        box = legend.get_window_extent()
+        gap = LAYOUT_PAD * legend.prop.get_size_in_points() * fig.dpi / 72
+        # The floors keep a sliver of axes when a legend of very long names takes nearly
+        # the whole figure (constrained layout would then collapse the axes and warn).
+        if side == "right":
+            rect[2] = max(0.2, (box.x0 - gap) / fig.bbox.width)
+        elif side == "bottom":
+            rect[1] = min(0.8, (box.y1 + gap) / fig.bbox.height)
+    TightLayoutEngine(pad=LAYOUT_PAD, h_pad=2 * LAYOUT_PAD, w_pad=4 * LAYOUT_PAD, rect=rect).execute(fig)
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -243,7 +274,7 @@ def timeline_figure(t: Timeline, *, key: str = "timeline") -> str:
               Patch(**BAR_STYLE["method"], label="method in use"),
               Line2D([], [], marker="D", ls="", color="#b91c1c", label="process change"),
               Line2D([], [], marker="D", ls="", color="#7c3aed", label="method change")]
-    fig.legend(handles=legend, loc="outside lower center", ncol=4, fontsize=6.5)
+    _fit(fig, fig.legend(handles=legend, loc="outside lower center", ncol=4, fontsize=6.5), "bottom")
     return to_svg(fig, key, label="Program timeline")
 
 
@@ -266,7 +297,8 @@ class AttributeSeries:
     """Per-lot values of one attribute on one scale, with the lines to draw over them.
 
     ``lots`` has columns lot_id, value, day (manufacture date), process_version,
-    method (the method of the lot's results, or 'several methods'), administered (bool).
+    method (the method of the lot's results, or 'several methods'; only read when at most
+    :data:`MAX_POINTS` lots are drawn one by one), administered (bool).
     """
 
     title: str
@@ -299,10 +331,9 @@ def attribute_figure(s: AttributeSeries, *, key: str) -> str:
     lots = s.lots
     fig = _new_figure(3.0)
     ax = fig.add_subplot()
-    versions = list(s.versions) + sorted(set(lots["process_version"].dropna()) - set(s.versions))
+    present = pd.unique(lots["process_version"].dropna())
+    versions = list(s.versions) + sorted(set(present) - set(s.versions))
     colours = _colour_map(versions)
-    methods = sorted(set(lots["method"]))
-    markers = _marker_map(methods)
     handles: list = []
 
     if s.clinical_min is not None and s.clinical_max is not None:
@@ -319,14 +350,15 @@ def attribute_figure(s: AttributeSeries, *, key: str) -> str:
                        zorder=4)
             handles.append(Line2D([], [], marker="o", ls="", color=INK, ms=3, label="administered lot"))
         else:
-            rng = admin.groupby(admin["day"].dt.to_period("M"))["value"].agg(["min", "max"])
-            mid = [_num(p.to_timestamp() + pd.Timedelta(days=14)) for p in rng.index]
-            ax.vlines(mid, rng["min"], rng["max"], color=INK, lw=1.6, zorder=4)
+            rng = admin["value"].groupby(_months(admin["day"])).agg(["min", "max"])
+            ax.vlines(_mid_month(rng.index), rng["min"], rng["max"], color=INK, lw=1.6, zorder=4)
             handles.append(Line2D([], [], color=INK, lw=1.6, label="administered lots: monthly range"))
         for v in versions:
-            if (lots["process_version"] == v).any():
+            if v in present:
                 handles.append(Patch(facecolor=colours[v], alpha=0.35, label=f"{v}: monthly 5–95% (median line)"))
     else:
+        methods = sorted(pd.unique(lots["method"]))
+        markers = _marker_map(methods)
         for v in versions:
             for m in methods:
                 sel = lots.loc[(lots["process_version"] == v) & (lots["method"] == m)]
@@ -339,7 +371,7 @@ def attribute_figure(s: AttributeSeries, *, key: str) -> str:
                 ax.scatter(x[~admin], y[~admin], s=16, marker=markers[m], facecolors="white",
                            edgecolors=colours[v], linewidths=0.9, zorder=3)
         for v in versions:
-            if (lots["process_version"] == v).any():
+            if v in present:
                 handles.append(Patch(facecolor=colours[v], label=f"process {v}"))
         if len(methods) > 1:
             for m in methods:
@@ -347,7 +379,9 @@ def attribute_figure(s: AttributeSeries, *, key: str) -> str:
         handles.append(Line2D([], [], marker="o", ls="", mfc=MUTED, mec=MUTED, label="administered"))
         handles.append(Line2D([], [], marker="o", ls="", mfc="white", mec=MUTED, label="not administered"))
 
-    x_days = list(lots["day"].dropna())
+    # The x range: every lot's day and every release segment's ends (min/max, not a list of 10^5 days).
+    days = lots["day"].dropna()
+    x_days = [days.min(), days.max()] if len(days) else []
     for seg in s.release:
         x_days += [d for d in (seg.start, seg.end) if d is not None]
     x_lo = _num(min(x_days)) - 20 if x_days else None
@@ -383,17 +417,27 @@ def attribute_figure(s: AttributeSeries, *, key: str) -> str:
     ax.set_ylabel(f"{s.scale_method}" + (f" ({s.unit})" if s.unit else ""))
     _date_axis(ax)
     ax.set_xlabel("manufacture date")
-    fig.legend(handles=handles, loc="outside right upper", fontsize=6.3, handlelength=1.6)
+    _fit(fig, fig.legend(handles=handles, loc="outside right upper", fontsize=6.3, handlelength=1.6), "right")
     return to_svg(fig, key, label=f"Values over time: {s.title}")
 
 
+def _months(days: pd.Series) -> pd.Series:
+    """Each day's calendar month as ``datetime64[M]`` (integer arithmetic, no Period objects)."""
+    return pd.Series(days.to_numpy(dtype="datetime64[M]"), index=days.index, name="month")
+
+
+def _mid_month(months) -> np.ndarray:
+    """Matplotlib date numbers of the 15th of each month (where a monthly summary is drawn)."""
+    first = np.asarray(months, dtype="datetime64[M]").astype("datetime64[D]")
+    return mdates.date2num(first + np.timedelta64(14, "D"))
+
+
 def _monthly_bands(ax, lots: pd.DataFrame, colours: dict[str, str]) -> None:
-    month = lots["day"].dt.to_period("M")
-    q = (lots.groupby([lots["process_version"], month])["value"]
+    q = (lots["value"].groupby([lots["process_version"], _months(lots["day"])])
          .quantile([0.05, 0.5, 0.95]).unstack())
     for v, band in q.groupby(level=0):
         band = band.droplevel(0).sort_index()
-        x = [_num(p.to_timestamp() + pd.Timedelta(days=14)) for p in band.index]
+        x = _mid_month(band.index)
         ax.fill_between(x, band[0.05], band[0.95], color=colours.get(v, MUTED), alpha=0.25, lw=0, zorder=2)
         ax.plot(x, band[0.5], color=colours.get(v, MUTED), lw=1.0, zorder=3)
 
@@ -462,7 +506,7 @@ def bridging_figure(p: BridgingPlot, *, key: str) -> str:
     span = float(both.max() - both.min()) or 1.0
     lo, hi = float(both.min()) - 0.06 * span, float(both.max()) + 0.06 * span
     left.plot([lo, hi], [lo, hi], color=MUTED, lw=0.9, ls=(0, (2, 2)), label="identity (y = x)")
-    xs = np.linspace(lo, hi, 50)
+    xs = np.array([lo, hi])  # straight lines: their two ends
     for line in p.lines:
         left.plot(xs, line.intercept + line.slope * xs, color=line.colour, lw=1.3,
                   ls=line.dash or "-", label=line.label)
@@ -496,7 +540,8 @@ def bridging_figure(p: BridgingPlot, *, key: str) -> str:
         right.set_ylabel("new − old" + (" (% of the pair mean)" if a.percent else ""))
     handles, labels = left.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
-    fig.legend(handles + more[0], labels + more[1], loc="outside lower center", ncol=3, fontsize=6.3)
+    _fit(fig, fig.legend(handles + more[0], labels + more[1], loc="outside lower center", ncol=3, fontsize=6.3),
+         "bottom")
     return to_svg(fig, key, label=f"Bridging {p.old_method} to {p.new_method}")
 
 
@@ -539,8 +584,7 @@ def manufacturing_figure(rates: list[SuccessRate], *, min_rate: float | None = N
     if min_lower_bound is not None:
         handles.append(ax.axvline(100 * min_lower_bound, color="#c2410c", lw=0.9, ls=(0, (1, 1.4)),
                                   label=f"MS001 min_lower_bound {100 * min_lower_bound:.4g}% (CI lower end)"))
-    if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=6.3)
+    legend = fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=6.3) if handles else None
     labels = [f"{r.version} (commercial)" if r.commercial else r.version for r in rates]
     ax.set_yticks(range(len(rates)), labels)
     ax.set_ylim(len(rates) - 0.5, -0.5)
@@ -549,4 +593,5 @@ def manufacturing_figure(rates: list[SuccessRate], *, min_rate: float | None = N
     ax.set_xlabel("manufacturing success rate, % (released / attempted; clinical and commercial lots)")
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0)
+    _fit(fig, legend, "bottom")
     return to_svg(fig, key, label="Manufacturing success rate by process version")
