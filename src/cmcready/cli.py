@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import os
 import re
 import sys
@@ -175,6 +176,8 @@ def _load(path: Path, console: Console, json_out: str | None, *, what: str):
         print_issues(_err_console(), report.errors, report.warnings, source=str(path), headline=False)
         sys.exit(EXIT_INVALID)
     print_warnings(console, report.warnings)
+    # The loaded tables live until exit: keep the collector from re-walking their objects.
+    gc.freeze()
     return report.dossier
 
 
@@ -266,7 +269,7 @@ def audit(path: Path, as_of: str | None, config_path: Path | None, json_out: str
         from .plan import make_plan
         from .report.html import render_html
 
-        write_output(html_out, render_html(result, plan=make_plan(dossier, as_of=day, config=config)), "HTML report")
+        write_output(html_out, render_html(result, plan=make_plan(dossier, as_of=day, config=config, context=result.context)), "HTML report")
     print_audit(console, result)
     for target, what in ((json_out, "JSON"), (html_out, "HTML report")):
         if target and target != "-":
@@ -352,7 +355,7 @@ def demo(out_dir: Path):
     xlsx, csv_dir = write_demo_dossier(out_dir)
     dossier = load_dossier(xlsx)
     result = run_audit(dossier, as_of=DEMO_AS_OF)
-    the_plan = make_plan(dossier, as_of=DEMO_AS_OF)
+    the_plan = make_plan(dossier, as_of=DEMO_AS_OF, context=result.context)
     write_output(str(out_dir / "audit.json"), dumps(audit_json(result)), "audit JSON")
     write_output(str(out_dir / "plan.json"), dumps(plain(the_plan)), "plan JSON")
     write_output(str(out_dir / "report.html"), render_html(result, plan=the_plan), "HTML report")

@@ -113,9 +113,17 @@ def greedy_choice(values: np.ndarray, *, is_lower: np.ndarray, proposed: np.ndar
     return chosen, cur
 
 
-def make_plan(dossier: Dossier, *, as_of: dt.date, config: Config | None = None) -> dict:
-    """The Plan JSON of the contract (plus extra keys: gaps, fractions closed, counts)."""
-    ctx = AuditContext(dossier=dossier, as_of=as_of, config=config or Config())
+def make_plan(dossier: Dossier, *, as_of: dt.date, config: Config | None = None,
+              context: AuditContext | None = None) -> dict:
+    """The Plan JSON of the contract (plus extra keys: gaps, fractions closed, counts).
+
+    ``context`` may be an audit's context for the same dossier and date, so that the
+    per-lot values it already computed are reused instead of recomputed.
+    """
+    if context is not None and context.dossier is dossier and context.as_of == as_of:
+        ctx = context
+    else:
+        ctx = AuditContext(dossier=dossier, as_of=as_of, config=config or Config())
     targets = plan_targets(ctx)
     plan: dict = {
         "as_of": as_of.isoformat(),

@@ -84,8 +84,16 @@ class Dossier:
         m = self.tables["methods"]
         return m.loc[m["attribute_id"] == attribute_id]
 
+    @cached_property
+    def _reportable_by_attribute(self) -> dict[str, pd.DataFrame]:
+        return {a: g for a, g in self.reportable_results.groupby("attribute_id", sort=False)}
+
     def results_of(self, *, lot_id: str | None = None, attribute_id: str | None = None,
                    reportable_only: bool = True) -> pd.DataFrame:
+        if reportable_only and attribute_id is not None and lot_id is None:
+            # The rules ask for one attribute's results many times; group them once.
+            empty = self.reportable_results.iloc[:0]
+            return self._reportable_by_attribute.get(attribute_id, empty)
         r = self.reportable_results if reportable_only else self.tables["results"]
         mask = pd.Series(True, index=r.index)
         if lot_id is not None:
