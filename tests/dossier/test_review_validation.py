@@ -253,3 +253,16 @@ def test_header_only_optional_table_is_fine(tmp_path):
     t = base_tables()  # process_changes and method_changes are header-only already
     errs, r = _errors(tmp_path, t)
     assert errs == [] and len(r.dossier.process_changes) == 0
+
+
+def test_year_zero_is_not_a_calendar_date_and_never_raises(tmp_path):
+    from cmcready.dossier import check_dossier
+    from tests.builders import base_tables, write_tables
+
+    t = base_tables()
+    folder = write_tables(t, tmp_path)
+    p = folder / "studies.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace("2024-06-30", "0000-01-01"), encoding="utf-8")
+    (e,) = check_dossier(folder).errors
+    assert (e.table, e.row, e.column) == ("studies", 2, "enrollment_end")
+    assert "calendar" in e.message

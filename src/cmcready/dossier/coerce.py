@@ -14,12 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .issues import Issue
-from .read import CellProblem, RawTable, blank_mask
+from .read import CellProblem, RawTable, strip_cells
 from .schema import Column, Table
 
 TRUE_WORDS = {"true": True, "yes": True, "y": True, "1": True,
               "false": False, "no": False, "n": False, "0": False}
-_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # ASCII digits only: \d would take full-width ones
 #: Dates are held at microsecond resolution: every day of the years 1-9999 (a far-future
 #: "9999-12-31" included) is representable, which nanoseconds (1677-2262) are not.
 DATE_DTYPE = "datetime64[us]"
@@ -42,12 +41,14 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
-def _types(raw: pd.Series) -> CellKinds:
-    kind = pd.api.types.infer_dtype(raw, skipna=True)
-    n = len(raw)
+def _types(values: np.ndarray) -> CellKinds:
+    n = len(values)
     none = np.zeros(n, bool)
-    if kind in ("string", "empty"):
-        return CellKinds(raw.notna().to_numpy(), none, none, none, none, none, none)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all text (CSV): none missing
+        return CellKinds(np.ones(n, bool), none, none, none, none, none, none)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return CellKinds(~pd.isna(values), none, none, none, none, none, none)
+    raw = pd.Series(values, dtype=object)
     present = raw.notna().to_numpy()
     t = raw.map(type)
     is_str = t.eq(str).to_numpy()
@@ -60,25 +61,28 @@ def _types(raw: pd.Series) -> CellKinds:
     return CellKinds(is_str, is_num, is_bool, is_date, is_time, is_problem, other)
 
 
-def _number_text(values: pd.Series) -> pd.Series:
-    """Workbook numbers in a text column: whole numbers as integer text."""
-
-    def one(v):
-        f = float(v)
-        if np.isfinite(f) and f == int(f):
-            return str(int(f))
-        return repr(f)
-
-    return values.map(one)
+def _number_text(v) -> str:
+    """A workbook number in a text column: a whole number as integer text."""
+    f = float(v)
+    if np.isfinite(f) and f == int(f):
+        return str(int(f))
+    return repr(f)
 
 
-def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, tuple[str, str]]]:
-    """Type one column. Returns (values, {position: (code, reason)}) for cells that failed."""
-    n = len(raw)
-    raw = raw.reset_index(drop=True)
-    blank = blank_mask(raw)
-    k = _types(raw)
+def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.ndarray] | None = None,
+                  ) -> tuple[pd.Series, dict[int, tuple[str, str]]]:
+    """Type one column. Returns (values, {position: (code, reason)}) for cells that failed.
+
+    ``stripped`` is :func:`~cmcready.dossier.read.strip_cells` of ``raw`` when the reader
+    has it already.
+    """
+    cells = raw.to_numpy(dtype=object)
+    n = len(cells)
+    text_cells, blank = stripped if stripped is not None else strip_cells(cells)
+    k = _types(cells)
     is_str = k.text & ~blank
+    idx = np.flatnonzero(is_str)
+    text = text_cells[idx]  # the non-blank text cells, stripped
     bad: dict[int, tuple[str, str]] = {}
 
     def fail(mask: np.ndarray, reason: str, code: str = "wrong_type") -> None:
@@ -86,79 +90,72 @@ def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, tup
             bad.setdefault(int(i), (code, reason))
 
     for i in np.flatnonzero(k.problem):
-        p = raw.iloc[i]
+        p = cells[i]
         bad[int(i)] = (p.code, p.reason)
     fail(k.other, "a cell of an unsupported kind (a duration?); write the value as text or a number")
 
-    text = pd.Series([None] * n, dtype=object)
-    if is_str.any():
-        text[is_str] = raw[is_str].str.strip()
-
     if col.kind in ("id", "text", "enum"):
+        out = np.full(n, None, dtype=object)
+        out[idx] = text
         if k.number.any():
-            text[k.number] = _number_text(raw[k.number])
+            out[k.number] = [_number_text(v) for v in cells[k.number]]
         if k.boolean.any():
-            text[k.boolean] = raw[k.boolean].map(lambda v: "true" if v else "false")
+            out[k.boolean] = ["true" if v else "false" for v in cells[k.boolean]]
         fail(k.date, "a date cell where text is expected (did Excel turn the entry into a date? format the column as text)")
         fail(k.time, "a time cell where text is expected (did Excel turn the entry into a time? format the column as text)")
         if col.kind == "enum":
-            lowered = text.where(text.isna(), text.str.lower()) if text.notna().any() else text
-            ok = lowered.isin(col.allowed).to_numpy() | lowered.isna().to_numpy()
+            given = np.flatnonzero(is_str | k.number | k.boolean)  # where ``out`` holds text
+            out[given] = _by_distinct(lambda u: np.array([v.lower() for v in u], dtype=object), out[given])
+            ok = np.ones(n, bool)
+            ok[given] = pd.Series(out[given], dtype=object).isin(col.allowed).to_numpy()
             allowed = ", ".join(repr(a) for a in col.allowed)
             fail(~ok, f"not one of the allowed values: {allowed}", "not_allowed")
-            text = lowered.where(ok, None)
-        values = text.astype(object)
+            out[~ok] = None
+        values = pd.Series(out, dtype=object)
     elif col.kind == "date":
         days = np.full(n, np.datetime64("NaT"), dtype=DATE_DTYPE)
-        if is_str.any():
-            idx = np.flatnonzero(is_str)
-            s = raw[is_str].str.strip()
-            shape_ok = s.str.fullmatch(_ISO_DATE).fillna(False).to_numpy(bool)
-            parsed = _iso_days(s.where(shape_ok))
+        if len(idx):
+            parsed, shaped = _by_distinct(_iso_days, text)
             good = ~np.isnat(parsed)
             days[idx[good]] = parsed[good]
-            fail(_scatter(n, idx[~shape_ok]), "not a date: dates are written YYYY-MM-DD")
-            fail(_scatter(n, idx[shape_ok & ~good]), "not a valid calendar date")
+            fail(_scatter(n, idx[~shaped]), "not a date: dates are written YYYY-MM-DD")
+            fail(_scatter(n, idx[shaped & ~good]), "not a valid calendar date")
         if k.date.any():
-            idx = np.flatnonzero(k.date)
             # the day of a date cell (a time of day on it is not part of the contract's dates)
-            days[idx] = np.array([dt.date(v.year, v.month, v.day) for v in raw[k.date]],
-                                 dtype="datetime64[D]").astype(DATE_DTYPE)
+            days[k.date] = np.array([dt.date(v.year, v.month, v.day) for v in cells[k.date]],
+                                    dtype="datetime64[D]").astype(DATE_DTYPE)
         fail(k.time, "a time of day, not a date")
         fail(k.number | k.boolean, "a number where a date is expected; write dates as YYYY-MM-DD or use a date cell")
         values = pd.Series(days, dtype=DATE_DTYPE)
     elif col.kind == "number":
-        values = pd.Series(np.nan, index=range(n), dtype="float64")
-        if is_str.any():
-            s = raw[is_str].str.strip()
-            num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-            finite = np.isfinite(num)
-            idx = np.flatnonzero(is_str)
-            values.iloc[idx[finite]] = num[finite]
-            fail(_scatter(n, idx[~finite]), "not a number (use a dot as the decimal separator)")
-        if k.number.any():
-            num = pd.to_numeric(raw[k.number], errors="coerce").to_numpy(dtype=float)
-            finite = np.isfinite(num)
-            idx = np.flatnonzero(k.number)
-            values.iloc[idx[finite]] = num[finite]
-            fail(_scatter(n, idx[~finite]), "not a finite number")
+        out = np.full(n, np.nan)
+        numbers = np.flatnonzero(k.number)
+        for where, given, reason in ((idx, text, "not a number (use a dot as the decimal separator)"),
+                                     (numbers, cells[numbers], "not a finite number")):
+            if len(where):
+                num = np.asarray(pd.to_numeric(given, errors="coerce"), dtype=float)
+                finite = np.isfinite(num)
+                out[where[finite]] = num[finite]
+                fail(_scatter(n, where[~finite]), reason)
         fail(k.boolean | k.date | k.time, "not a number")
+        values = pd.Series(out, dtype="float64")
     elif col.kind == "bool":
-        out = pd.Series([None] * n, dtype=object)
-        if is_str.any():
-            mapped = raw[is_str].str.strip().str.lower().map(TRUE_WORDS)
-            out[is_str] = mapped
-            fail(_scatter(n, np.flatnonzero(is_str)[mapped.isna().to_numpy()]),
-                 "not a boolean: use true/false, yes/no, y/n or 1/0")
+        out = np.full(n, None, dtype=object)
+        if len(idx):
+            # an unknown word maps to NaN, as pandas' Series.map does
+            mapped = _by_distinct(lambda u: np.array([TRUE_WORDS.get(v.lower(), np.nan) for v in u], dtype=object),
+                                  text)
+            out[idx] = mapped
+            fail(_scatter(n, idx[pd.isna(mapped)]), "not a boolean: use true/false, yes/no, y/n or 1/0")
         if k.boolean.any():
-            out[k.boolean] = raw[k.boolean].map(bool)
+            out[k.boolean] = [bool(v) for v in cells[k.boolean]]
         if k.number.any():
-            nums = pd.to_numeric(raw[k.number], errors="coerce")
+            nums = pd.to_numeric(pd.Series(cells[k.number], dtype=object), errors="coerce")
             ok = nums.isin([0, 1]).to_numpy()
-            out.iloc[np.flatnonzero(k.number)[ok]] = nums[ok].map(lambda v: bool(v)).to_numpy()
+            out[np.flatnonzero(k.number)[ok]] = [bool(v) for v in nums[ok]]
             fail(_scatter(n, np.flatnonzero(k.number)[~ok]), "not a boolean: use true/false, yes/no, y/n or 1/0")
         fail(k.date | k.time, "a date where a boolean is expected")
-        values = out
+        values = pd.Series(out, dtype=object)
     else:  # pragma: no cover - schema is static
         raise ValueError(col.kind)
 
@@ -172,17 +169,40 @@ def coerce_column(raw: pd.Series, col: Column) -> tuple[pd.Series, dict[int, tup
     return values, bad
 
 
-def _iso_days(s: pd.Series) -> np.ndarray:
-    """YYYY-MM-DD text (or NaN) as days at :data:`DATE_DTYPE`; NaT where not a calendar date."""
-    parsed = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
-    out = parsed.to_numpy().astype(DATE_DTYPE)
-    # pandas < 3 parses at nanoseconds and so loses dates after 2262: parse those one by one.
-    for i in np.flatnonzero(np.isnat(out) & s.notna().to_numpy()):
-        try:
-            out[i] = np.datetime64(s.iloc[i], "D")
-        except ValueError:
-            pass
-    return out
+def _by_distinct(f, text: np.ndarray):
+    """``f(text)`` for an ``f`` of arrays (returning an array or a tuple of them), worked out
+    once per distinct value: most columns repeat a few values many times."""
+    codes, distinct = pd.factorize(text)
+    got = f(distinct)
+    return tuple(a[codes] for a in got) if isinstance(got, tuple) else got[codes]
+
+
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]  # where YYYY-MM-DD has its digits
+
+
+def _iso_days(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Text as days at :data:`DATE_DTYPE`, and whether each is shaped YYYY-MM-DD.
+
+    NaT where it is not, or is not a calendar date (years 0001-9999).
+    Worked out from the character codes, a whole column at once: numpy's parser gives up
+    on a column at its first bad cell, and pandas < 3 parses at nanoseconds, which loses
+    the dates after 2262.
+    """
+    n = len(text)
+    chars = np.array(text, dtype="U10").view(np.uint32).reshape(n, 10).astype(np.int64)
+    digits = chars[:, _DIGITS] - ord("0")
+    # ASCII digits only: str.isdigit and \d take full-width ones
+    shaped = (np.fromiter(map(len, text), np.intp, n) == 10) & (chars[:, [4, 7]] == ord("-")).all(axis=1) \
+        & ((digits >= 0) & (digits <= 9)).all(axis=1)
+    days = np.full(n, np.datetime64("NaT"), dtype=DATE_DTYPE)
+    d = digits[shaped]
+    year, month, day = d[:, :4] @ [1000, 100, 10, 1], d[:, 4:6] @ [10, 1], d[:, 6:] @ [10, 1]
+    first = (12 * (year - 1970) + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+    # Year 0000 exists for numpy but not in the calendar users and Python's dates know.
+    valid = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= length)
+    days[np.flatnonzero(shaped)[valid]] = (first.astype("datetime64[D]") + (day - 1))[valid]
+    return days, shaped
 
 
 def _scatter(n: int, idx: np.ndarray) -> np.ndarray:
@@ -210,7 +230,7 @@ def coerce_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame, list[Issue]
             col_for_missing = Column(col.name, col.kind, False, col.allowed, col.default)
             values, _ = coerce_column(cells, col_for_missing)
         else:
-            values, bad = coerce_column(raw.frame[col.name], col)
+            values, bad = coerce_column(raw.frame[col.name], col, raw.stripped.get(col.name))
             if bad:
                 rawcol = raw.frame[col.name].reset_index(drop=True)
                 for pos, (code, reason) in sorted(bad.items()):

@@ -9,6 +9,7 @@ Typing happens in :mod:`cmcready.dossier.coerce`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -49,6 +50,8 @@ class RawTable:
     #: rows whose values cannot be trusted (a CSV row with more fields than the header):
     #: reported once, and no other problem is reported on them.
     unreliable_rows: frozenset[int] = field(default_factory=frozenset)
+    #: per column of ``frame``: :func:`strip_cells` of it, worked out once when reading
+    stripped: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, compare=False)
 
 
 def normalise_header(name: object) -> str:
@@ -100,8 +103,8 @@ def _frame_from_rows(
     names = [normalise_header(h) for h in header]
     body = body.reindex(columns=range(max(body.shape[1], len(names))))
     names += [""] * (body.shape[1] - len(names))
-    blank = np.column_stack([blank_mask(body[c]) for c in body.columns]) if body.shape[1] else \
-        np.ones((len(body), 1), bool)
+    cells = [strip_cells(body.iloc[:, i].to_numpy(dtype=object)) for i in range(body.shape[1])]
+    blank = np.column_stack([b for _, b in cells]) if cells else np.ones((len(body), 1), bool)
     nonblank_row = ~blank.all(axis=1)
     unreliable: set[int] = set()
     seen: dict[str, int] = {}
@@ -136,18 +139,23 @@ def _frame_from_rows(
         keep.append(i)
     frame = body.iloc[:, keep].astype(object)
     frame.columns = [names[k] for k in keep]
-    frame = frame.loc[nonblank_row].reset_index(drop=True)
-    return RawTable(name, source, frame, rows[nonblank_row], frozenset(unreliable))
+    kept = slice(None) if nonblank_row.all() else nonblank_row  # a slice copies no column
+    frame = frame.loc[kept].reset_index(drop=True)
+    stripped = {names[i]: (cells[i][0][kept], cells[i][1][kept]) for i in keep}
+    return RawTable(name, source, frame, rows[kept], frozenset(unreliable), stripped)
 
 
-def blank_mask(s: pd.Series) -> np.ndarray:
-    """True where a cell is empty: missing, or text of only spaces (vectorised)."""
-    mask = s.isna().to_numpy()
-    try:
-        stripped = s.str.strip()
-    except AttributeError:  # no text in the column at all
-        return mask
-    return mask | stripped.eq("").fillna(False).to_numpy(dtype=bool)
+def strip_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each text cell without surrounding spaces (other cells as they are), and where cells
+    are blank: missing, or text of only spaces.
+
+    Plain Python loops: pandas' ``.str`` methods are several times slower on object columns.
+    """
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all text (CSV): none missing
+        stripped = np.fromiter(map(str.strip, values), object, len(values))
+        return stripped, stripped == ""
+    stripped = np.fromiter((v.strip() if isinstance(v, str) else v for v in values), object, len(values))
+    return stripped, pd.isna(values) | (stripped == "")
 
 
 def _is_blank_text(v: object) -> bool:
@@ -214,8 +222,10 @@ def _read_csv_bytes(name: str, file: str, raw: bytes, errors: list[Issue], warns
         errors.append(Issue("empty_table", name, None, None, file, f"{file} is empty: it has no header row"))
         return None
     try:
-        df = pd.read_csv(io.StringIO(text), header=None, dtype=object, keep_default_na=False,
-                         na_filter=False, skip_blank_lines=False, engine="c")
+        # the bytes, known by now to be UTF-8: pandas would encode the text back to parse it
+        df = pd.read_csv(io.BytesIO(raw.removeprefix(codecs.BOM_UTF8)), encoding="utf-8", header=None,
+                         dtype=object, keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                         engine="c")
         header_width = df.shape[1]
     except (pd.errors.ParserError, ValueError):
         # Rows wider than the header: read record by record to report each at its row.
