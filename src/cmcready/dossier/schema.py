@@ -6,7 +6,7 @@ so that the contract in ``docs/dossier-format.md`` has one counterpart in code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["id", "text", "date", "bool", "number", "enum"]

@@ -11,48 +11,16 @@ All arguments are keyword-only; bad arguments raise :class:`ValueError`.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from ._checks import check_alpha as _alpha, paired_arrays as _pair, readonly as _readonly
 
 __all__ = ["BlandAltmanResult", "bland_altman"]
 
 #: Multiplier of the SD for the 95 % limits of agreement (Bland & Altman).
 LOA_MULTIPLIER = 1.96
-
-
-def _alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
-    alpha = float(alpha)
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    return alpha
-
-
-def _pair(x: object, y: object, minimum: int) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        xa = np.asarray(x, dtype=float)
-        ya = np.asarray(y, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"x and y must be numeric sequences: {exc}") from None
-    if xa.ndim != 1 or ya.ndim != 1:
-        raise ValueError("x and y must be one-dimensional")
-    if xa.size != ya.size:
-        raise ValueError(f"x and y must have the same length, got {xa.size} and {ya.size}")
-    if xa.size < minimum:
-        raise ValueError(f"at least {minimum} pairs are required, got {xa.size}")
-    if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
-        raise ValueError("x and y must be finite (remove NaN/inf pairs first)")
-    return xa, ya
-
-
-def _readonly(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=float, copy=True)
-    a.flags.writeable = False
-    return a
 
 
 @dataclass(frozen=True, eq=False)

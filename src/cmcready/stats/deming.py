@@ -18,17 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from ._checks import check_alpha as _alpha, paired_arrays as _pair, readonly as _readonly
 
 __all__ = ["BiasEstimate", "DemingResult", "deming_regression"]
-
-
-def _alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
-    alpha = float(alpha)
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    return alpha
 
 
 def _error_ratio(error_ratio: object) -> float:
@@ -38,29 +30,6 @@ def _error_ratio(error_ratio: object) -> float:
     if not np.isfinite(value) or value <= 0.0:
         raise ValueError(f"error_ratio must be finite and > 0, got {error_ratio!r}")
     return value
-
-
-def _pair(x: object, y: object, minimum: int) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        xa = np.asarray(x, dtype=float)
-        ya = np.asarray(y, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"x and y must be numeric sequences: {exc}") from None
-    if xa.ndim != 1 or ya.ndim != 1:
-        raise ValueError("x and y must be one-dimensional")
-    if xa.size != ya.size:
-        raise ValueError(f"x and y must have the same length, got {xa.size} and {ya.size}")
-    if xa.size < minimum:
-        raise ValueError(f"at least {minimum} pairs are required, got {xa.size}")
-    if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
-        raise ValueError("x and y must be finite (remove NaN/inf pairs first)")
-    return xa, ya
-
-
-def _readonly(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=float, copy=True)
-    a.flags.writeable = False
-    return a
 
 
 def _deming_slope(u, q, p, lam):

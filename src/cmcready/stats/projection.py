@@ -26,6 +26,7 @@ import numpy as np
 from scipy import stats
 
 from cmcready.stats.proportions import clopper_pearson
+from ._checks import check_alpha as _alpha
 
 __all__ = [
     "MIN_JOINT_DRAWS",
@@ -89,12 +90,6 @@ def _int_at_least(value: object, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
-
-
-def _alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0.0 < float(alpha) < 1.0:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    return float(alpha)
 
 
 def _seed(seed: object) -> int | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from ._checks import check_alpha as _alpha
 
 __all__ = ["FisherResult", "clopper_pearson", "fisher_one_sided_lower"]
 
@@ -29,15 +30,6 @@ def _count(value: object, name: str) -> int:
     if value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
-
-
-def _alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
-    alpha = float(alpha)
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    return alpha
 
 
 def clopper_pearson(*, successes: int, trials: int, alpha: float = 0.05) -> tuple[float, float]:

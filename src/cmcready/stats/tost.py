@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from ._checks import check_alpha
 
 __all__ = [
     "TostResult",
@@ -43,12 +44,7 @@ def _real(value: object, name: str) -> float:
 
 
 def _alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise ValueError(f"alpha must be a number in (0, 0.5), got {alpha!r}")
-    alpha = float(alpha)
-    if not 0.0 < alpha < 0.5:
-        raise ValueError(f"alpha must be in (0, 0.5), got {alpha!r}")
-    return alpha
+    return check_alpha(alpha, upper=0.5)
 
 
 def _margins(lower: object, upper: object) -> tuple[float, float]:
