@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..context import AuditContext, cached
 from ..stats.projection import FittedModel, Projection, fit_model, joint_failure_rate, oos_rate, projected_oos
+from ..stats.tolerance import nonparametric_tolerance_interval, normal_tolerance_interval
 from .specs import ProposedSpec, proposed_specs, reference_method
 from .timeline import commercial_process
 from .values import lot_values, unconvertible_methods
@@ -276,6 +277,36 @@ def attribute_entry(c: AttributeCoverage) -> dict:
         "clinical_min_lot_ids": c.clinical_lots_at(c.clinical_min),
         "clinical_max_lot_ids": c.clinical_lots_at(c.clinical_max),
         "clinical_unconvertible_methods": c.clinical_unconvertible,
+        "tolerance_interval": tolerance_evidence(c),
+    }
+
+
+TOLERANCE_COVERAGE, TOLERANCE_CONFIDENCE = 0.99, 0.95
+
+
+def tolerance_evidence(c: AttributeCoverage) -> dict | None:
+    """Supporting evidence for the proposed range: where 99% of the commercial process's
+    lots lie with 95% confidence (normal tolerance interval on the projection's model scale,
+    exact k factors), and the confidence the observed extremes achieve without a model."""
+    values = c.projection_lots["value"].to_numpy(float) if c.n_projection_lots else np.array([])
+    if c.spec is None or c.model is None or len(values) < 3 or np.ptp(values) == 0:
+        return None
+    sides = 2 if c.spec.two_sided else 1
+    lognormal = c.model.model == "lognormal"
+    ti = normal_tolerance_interval(values=np.log(values) if lognormal else values,
+                                   coverage=TOLERANCE_COVERAGE, confidence=TOLERANCE_CONFIDENCE, sides=sides)
+    lower, upper = (float(np.exp(ti.lower)), float(np.exp(ti.upper))) if lognormal else (ti.lower, ti.upper)
+    if sides == 1:  # only the limit the specification has
+        lower, upper = (lower, None) if c.spec.lower is not None else (None, upper)
+    npar = nonparametric_tolerance_interval(n=len(values), coverage=TOLERANCE_COVERAGE, sides=sides, values=values)
+    inside = (lower is None or c.spec.lower is None or lower >= c.spec.lower) and \
+             (upper is None or c.spec.upper is None or upper <= c.spec.upper)
+    return {
+        "coverage": TOLERANCE_COVERAGE, "confidence": TOLERANCE_CONFIDENCE, "sides": sides,
+        "model": c.model.model, "n": len(values), "k": ti.k, "lower": lower, "upper": upper,
+        "within_proposed_limits": bool(inside),
+        "method": f"normal tolerance interval on the {'log' if lognormal else 'original'} scale; {ti.method}",
+        "nonparametric_confidence_of_extremes": npar.confidence,
     }
 
 
