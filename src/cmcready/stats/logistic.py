@@ -14,8 +14,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from statsmodels.discrete.discrete_model import Logit
-from statsmodels.tools import sm_exceptions
 
 __all__ = ["MIN_OBSERVATIONS", "LogisticResult", "logistic_slope"]
 
@@ -176,6 +174,10 @@ def logistic_slope(*, x, responder, alpha: float = 0.05) -> LogisticResult:
     sep = _separation(xa, ya)
     if sep is not None:
         return _none(sep)
+
+    # statsmodels costs 0.7 s to import; only an audit with outcomes needs it.
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools import sm_exceptions
 
     separation_error = getattr(sm_exceptions, "PerfectSeparationError", None)
     caught_errors: tuple[type[BaseException], ...] = (np.linalg.LinAlgError,) + (
