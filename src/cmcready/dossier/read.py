@@ -176,6 +176,20 @@ def _record_number(text: str) -> int:
     return n + 1 if text == "" or text.endswith(("\n", "\r")) else n
 
 
+def _is_new_table(name: str, source: str, shown: str, kind: str, tables: dict,
+                  errors: list[Issue], warns: list[Issue]) -> bool:
+    """True for a contract table not yet read; otherwise record why the file or sheet is skipped."""
+    if name not in TABLES_BY_NAME:
+        warns.append(Issue("unknown_table", name, None, None, source,
+                           f"{shown} is not a table of the dossier contract and is ignored", "warning"))
+        return False
+    if name in tables:
+        errors.append(Issue("duplicate_table", name, None, None, source,
+                            f"table '{name}' is given by more than one {kind}"))
+        return False
+    return True
+
+
 def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Issue], list[Issue]]:
     errors: list[Issue] = []
     warns: list[Issue] = []
@@ -185,13 +199,7 @@ def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Issue], li
         raise DossierError([], cause=f"{folder} holds no .csv files; expected one CSV per table")
     for f in files:
         name = _table_name(f.stem)
-        if name not in TABLES_BY_NAME:
-            warns.append(Issue("unknown_table", name, None, None, f.name,
-                               f"file {f.name} is not a table of the dossier contract and is ignored", "warning"))
-            continue
-        if name in tables:
-            errors.append(Issue("duplicate_table", name, None, None, f.name,
-                                f"table '{name}' is given by more than one file"))
+        if not _is_new_table(name, f.name, f"file {f.name}", "file", tables, errors, warns):
             continue
         try:
             raw = f.read_bytes()
@@ -289,13 +297,7 @@ def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Issue], list[I
         try:
             for ws in wb.worksheets:
                 name = _table_name(ws.title)
-                if name not in TABLES_BY_NAME:
-                    warns.append(Issue("unknown_table", name, None, None, ws.title,
-                                       f"sheet '{ws.title}' is not a table of the dossier contract and is ignored", "warning"))
-                    continue
-                if name in tables:
-                    errors.append(Issue("duplicate_table", name, None, None, ws.title,
-                                        f"table '{name}' is given by more than one sheet"))
+                if not _is_new_table(name, ws.title, f"sheet '{ws.title}'", "sheet", tables, errors, warns):
                     continue
                 try:
                     cells, merged = _sheet_cells(wb, ws)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 from ._checks import check_alpha as _alpha, paired_arrays as _pair, readonly as _readonly
+from ._line import FittedLine
 
 __all__ = ["BiasEstimate", "DemingResult", "deming_regression"]
 
@@ -76,7 +77,7 @@ class BiasEstimate:
 
 
 @dataclass(frozen=True, eq=False)
-class DemingResult:
+class DemingResult(FittedLine):
     """Result of :func:`deming_regression` (line ``y = intercept + slope * x``).
 
     Attributes
@@ -131,47 +132,6 @@ class DemingResult:
     loo_slopes: np.ndarray
     loo_intercepts: np.ndarray
     jackknife_cov: np.ndarray
-
-    def predict(self, x):
-        """Test-method value on the fitted line, ``intercept + slope * x``.
-
-        Parameters
-        ----------
-        x : float or array_like
-            Reference-method value(s).
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Same shape as ``x``.
-        """
-        xa = np.asarray(x, dtype=float)
-        out = self.intercept + self.slope * xa
-        return float(out) if out.ndim == 0 else out
-
-    def inverse(self, y):
-        """Reference-method value on the fitted line, ``(y - intercept) / slope``.
-
-        Parameters
-        ----------
-        y : float or array_like
-            Test-method value(s).
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Same shape as ``y``.
-
-        Raises
-        ------
-        ValueError
-            If the slope is zero (the line cannot be inverted).
-        """
-        if self.slope == 0.0:
-            raise ValueError("slope is zero; the fitted line cannot be inverted")
-        ya = np.asarray(y, dtype=float)
-        out = (ya - self.intercept) / self.slope
-        return float(out) if out.ndim == 0 else out
 
     def bias_at(self, level) -> BiasEstimate:
         """Bias ``b0 + (b1 - 1) * X`` at decision level(s) ``X`` with jackknife CI.

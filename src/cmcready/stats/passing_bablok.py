@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 from ._checks import check_alpha as _alpha, paired_arrays as _pair, readonly as _readonly
+from ._line import FittedLine
 
 __all__ = ["PassingBablokResult", "passing_bablok"]
 
@@ -523,7 +524,7 @@ def _counts_at(engine: _PairSlopes, t: float, method: str) -> tuple[int, int]:
 
 
 @dataclass(frozen=True, eq=False)
-class PassingBablokResult:
+class PassingBablokResult(FittedLine):
     """Result of :func:`passing_bablok` (line ``y = intercept + slope * x``).
 
     Attributes
@@ -592,45 +593,6 @@ class PassingBablokResult:
     linearity_rejected: bool
     n_above: int
     n_below: int
-
-    def predict(self, x):
-        """Test-method value on the fitted line, ``intercept + slope * x``.
-
-        Parameters
-        ----------
-        x : float or array_like
-            Reference-method value(s).
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Same shape as ``x``.
-        """
-        out = self.intercept + self.slope * np.asarray(x, dtype=float)
-        return float(out) if out.ndim == 0 else out
-
-    def inverse(self, y):
-        """Reference-method value on the fitted line, ``(y - intercept) / slope``.
-
-        Parameters
-        ----------
-        y : float or array_like
-            Test-method value(s).
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Same shape as ``y``.
-
-        Raises
-        ------
-        ValueError
-            If the slope is zero.
-        """
-        if self.slope == 0.0:
-            raise ValueError("slope is zero; the fitted line cannot be inverted")
-        out = (np.asarray(y, dtype=float) - self.intercept) / self.slope
-        return float(out) if out.ndim == 0 else out
 
 
 def _at_doubled_index(q: int, value_at) -> float:
