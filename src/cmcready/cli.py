@@ -35,13 +35,21 @@ def _err_console() -> Console:
 
 
 def user_errors(fn):
-    """Turn every user error into a one-line cause, details, and exit 2; never a traceback."""
+    """Turn every user error into a one-line cause, details, and exit 2; never a traceback.
+
+    The cyclic garbage collector is paused while the command runs: a command builds the
+    dossier's tables once and keeps them to the end, and at 100,000 lots the collector's
+    passes over those live objects cost about a tenth of the run while finding almost
+    nothing to free (peak memory is the same). It is resumed when the command returns.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from .config import ConfigError
         from .dossier import DossierError
 
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             return fn(*args, **kwargs)
         except UserError as exc:
@@ -52,6 +60,9 @@ def user_errors(fn):
             _fail(exc.cause, [f"{i.location()}: {i.message}" for i in exc.issues])
         except KeyboardInterrupt:
             _fail("interrupted")
+        finally:
+            if collecting:
+                gc.enable()
 
     return wrapper
 
@@ -176,8 +187,6 @@ def _load(path: Path, console: Console, json_out: str | None, *, what: str):
         print_issues(_err_console(), report.errors, report.warnings, source=str(path), headline=False)
         sys.exit(EXIT_INVALID)
     print_warnings(console, report.warnings)
-    # The loaded tables live until exit: keep the collector from re-walking their objects.
-    gc.freeze()
     return report.dossier
 
 

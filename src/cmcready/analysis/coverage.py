@@ -147,6 +147,11 @@ def _projection_lot_ids(ctx: AuditContext) -> list[str]:
     return sorted(lots.loc[keep, "lot_id"])
 
 
+@cached
+def _projection_flags(ctx: AuditContext) -> np.ndarray:
+    return ctx.dossier.lot_flags(_projection_lot_ids(ctx))
+
+
 def min_lots(ctx: AuditContext) -> int:
     return int(ctx.threshold(MIN_LOTS_RULE, "min_lots"))
 
@@ -183,14 +188,15 @@ def clinical_experience(ctx: AuditContext, attribute_id: str) -> AttributeCovera
     scale = spec.method_id if spec else reference_method(ctx, attribute_id)
     if scale is None:
         values = pd.DataFrame({"lot_id": pd.Series(dtype=object), "value": pd.Series(dtype=float),
-                               "n_censored": pd.Series(dtype="int64")})
+                               "n_censored": pd.Series(dtype="int64"), "_lot": pd.Series(dtype="int64")})
         unconv: dict[str, list[str]] = {}
     else:
         values = lot_values(ctx, attribute_id, scale)
-        unconv = unconvertible_methods(ctx, attribute_id, scale, lot_ids=d.administered_lot_ids)
-    clinical = values.loc[values["lot_id"].isin(d.administered_lot_ids)].reset_index(drop=True)
-    pivotal = values.loc[values["lot_id"].isin(d.pivotal_lot_ids)].reset_index(drop=True)
-    proj_lots = values.loc[values["lot_id"].isin(_projection_lot_ids(ctx))].reset_index(drop=True)
+        unconv = unconvertible_methods(ctx, attribute_id, scale, administered_only=True)
+    ranks = values["_lot"].to_numpy()
+    clinical = values.loc[d.administered_flags[ranks]].reset_index(drop=True)
+    pivotal = values.loc[d.pivotal_flags[ranks]].reset_index(drop=True)
+    proj_lots = values.loc[_projection_flags(ctx)[ranks]].reset_index(drop=True)
     lower = upper = None
     if spec is not None:
         cmin = float(clinical["value"].min()) if len(clinical) else None

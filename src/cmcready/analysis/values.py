@@ -8,7 +8,7 @@ import pandas as pd
 from ..context import AuditContext, cached
 from .bridging import convert
 
-LOT_VALUE_COLUMNS = ["lot_id", "value", "n_results", "n_censored", "first_test_date"]
+LOT_VALUE_COLUMNS = ["lot_id", "value", "n_results", "n_censored", "first_test_date", "_lot"]
 
 
 @cached
@@ -25,31 +25,36 @@ def converted_results(ctx: AuditContext, attribute_id: str, scale_method: str) -
 
 @cached
 def lot_values(ctx: AuditContext, attribute_id: str, scale_method: str) -> pd.DataFrame:
-    """One row per lot with at least one result convertible to ``scale_method``.
+    """One row per lot with at least one result convertible to ``scale_method``, in lot id order.
 
     ``value`` is the mean of the lot's converted reportable results; ``n_censored`` counts
-    results with a ``<`` or ``>`` qualifier among them (entered at their recorded value).
+    results with a ``<`` or ``>`` qualifier among them (entered at their recorded value);
+    ``_lot`` is the lot's rank (``Dossier.lot_order``).
     """
     r = converted_results(ctx, attribute_id, scale_method)
-    r = r.loc[r["scaled"].notna()]
+    r = r.loc[r["scaled"].notna() & (r["_lot"] >= 0).to_numpy()]
     if r.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            LOT_VALUE_COLUMNS, [object, float, "int64", "int64", "datetime64[ns]"])})
-    g = r.assign(censored=r["qualifier"].notna()).groupby("lot_id", sort=True)
+            LOT_VALUE_COLUMNS, [object, float, "int64", "int64", "datetime64[ns]", "int64"])})
+    # Ranks follow the sorted lot ids: grouping by them sorts integers, not strings.
+    g = r.assign(censored=r["qualifier"].notna()).groupby("_lot", sort=True)
     out = pd.DataFrame({
         "value": g["scaled"].mean(),
         "n_results": g.size(),
         "n_censored": g["censored"].sum().astype("int64"),
         "first_test_date": g["test_date"].min(),
     }).reset_index()
-    out["lot_id"] = out["lot_id"].astype(object)
+    ranks = out["_lot"].to_numpy()
+    out["lot_id"] = ctx.dossier.lot_order.to_numpy(object)[ranks]
     return out[LOT_VALUE_COLUMNS]
 
 
-def unconvertible_methods(ctx: AuditContext, attribute_id: str, scale_method: str, lot_ids=None) -> dict[str, list[str]]:
-    """Methods whose reportable results (of the given lots) cannot reach ``scale_method``: method -> lot ids."""
+def unconvertible_methods(ctx: AuditContext, attribute_id: str, scale_method: str, *,
+                          administered_only: bool = False) -> dict[str, list[str]]:
+    """Methods whose reportable results (of administered lots only, if asked) cannot reach
+    ``scale_method``: method -> lot ids."""
     r = converted_results(ctx, attribute_id, scale_method)
-    if lot_ids is not None:
-        r = r.loc[r["lot_id"].isin(lot_ids)]
+    if administered_only:
+        r = r.loc[ctx.dossier.administered_flags[r["_lot"].to_numpy()]]
     bad = r.loc[r["scaled"].isna()]
     return {m: sorted(set(g["lot_id"])) for m, g in bad.groupby("method_id")}

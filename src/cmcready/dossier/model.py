@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from .schema import PATIENT_SPECIFIC_MODALITIES, TABLES
@@ -39,6 +40,11 @@ class Dossier:
     (``NaT``; microseconds so that every ISO day, 9999-12-31 included, is held exactly),
     numbers as ``float64`` (``NaN``), booleans as ``bool`` where the contract gives a
     default. ``_row`` is the row the user sees in the source.
+
+    Lots are also known by their *rank*, their position in ``lot_order`` (the lot ids
+    sorted): the reportable results carry it as ``_lot``, and lot sets (administered,
+    pivotal) are boolean arrays over ranks. At portfolio scale this replaces hashing
+    hundreds of thousands of id strings, once per question, by an array lookup.
     """
 
     program: Program
@@ -68,9 +74,58 @@ class Dossier:
         return self.tables["lots"].set_index("lot_id", drop=False)
 
     @cached_property
+    def _lot_ranking(self) -> tuple[pd.Index, np.ndarray]:
+        """(lot_order, the rank of every result's lot)."""
+        order = np.unique(self.tables["lots"]["lot_id"].dropna().to_numpy(object))
+        lots_of_results = self.tables["results"]["lot_id"]
+        ranks = pd.Index(order, dtype=object).get_indexer(lots_of_results)
+        if (ranks < 0).any():
+            # Results of lots missing from the lots table (only in a dossier that was not
+            # validated): rank them too, so that no two lots share a rank.
+            extra = lots_of_results[ranks < 0].dropna().unique()
+            order = np.unique(np.concatenate([order, np.asarray(extra, dtype=object)]))
+            ranks = pd.Index(order, dtype=object).get_indexer(lots_of_results)
+        return pd.Index(order, dtype=object), ranks
+
+    @property
+    def lot_order(self) -> pd.Index:
+        """Every lot id, sorted and unique: a lot's position here is its rank."""
+        return self._lot_ranking[0]
+
+    def lot_ranks(self, lot_ids) -> np.ndarray:
+        """The rank of each lot id (-1 for an id that is not a lot)."""
+        return self.lot_order.get_indexer(pd.Index(lot_ids, dtype=object))
+
+    def lot_flags(self, lot_ids) -> np.ndarray:
+        """A boolean array over ranks, true at the given lots, with one more element (false)
+        at the end, so that indexing it with a rank of -1 (no lot) reads false."""
+        flags = np.zeros(len(self.lot_order) + 1, dtype=bool)
+        ranks = self.lot_ranks(list(lot_ids))
+        flags[ranks[ranks >= 0]] = True
+        return flags
+
+    @cached_property
     def reportable_results(self) -> pd.DataFrame:
+        """The reportable results, with ``_lot``, the rank of their lot (-1 when it has none)."""
         r = self.tables["results"]
-        return r.loc[r["reportable"].to_numpy(bool)]
+        keep = r["reportable"].to_numpy(bool)
+        return r.loc[keep].assign(_lot=self._lot_ranking[1][keep])
+
+    @cached_property
+    def administered_flags(self) -> np.ndarray:
+        """``lot_flags`` of the administered lots."""
+        return self.lot_flags(self.administered_lot_ids)
+
+    @cached_property
+    def pivotal_flags(self) -> np.ndarray:
+        """``lot_flags`` of the lots administered in a pivotal study."""
+        return self.lot_flags(self.pivotal_lot_ids)
+
+    @cached_property
+    def administered_results(self) -> pd.DataFrame:
+        """The reportable results of administered lots."""
+        r = self.reportable_results
+        return r.loc[self.administered_flags[r["_lot"].to_numpy()]]
 
     @cached_property
     def methods_by_id(self) -> pd.DataFrame:

@@ -75,8 +75,7 @@ def check(ctx: AuditContext) -> Iterator[Finding]:
       for potency attributes.
     """
     d = ctx.dossier
-    r = d.reportable_results
-    r = r.loc[r["lot_id"].isin(d.administered_lot_ids)]
+    r = d.administered_results
     attrs = d.attributes_by_id
     methods = d.methods_by_id
     pivotal = d.pivotal_lot_ids

@@ -13,7 +13,7 @@ def _administered_old_values(ctx: AuditContext, bf: BridgeFit):
     """Per administered lot, the mean of its reportable results measured with the study's old method."""
     d = ctx.dossier
     r = d.results_of(attribute_id=bf.attribute_id)
-    r = r.loc[(r["method_id"] == bf.old_method) & r["lot_id"].isin(d.administered_lot_ids)]
+    r = r.loc[(r["method_id"] == bf.old_method).to_numpy() & d.administered_flags[r["_lot"].to_numpy()]]
     return r.groupby("lot_id")["value"].mean()
 
 

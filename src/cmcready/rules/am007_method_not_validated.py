@@ -33,7 +33,8 @@ def _exploratory_potency_on_pivotal_lots(ctx: AuditContext) -> Iterator[Finding 
     potency = sorted(attrs.loc[attrs["category"] == "potency", "attribute_id"])
     r = d.reportable_results
     status = r["method_id"].map(d.methods_by_id["validation_status"])
-    r = r.loc[r["attribute_id"].isin(potency) & r["lot_id"].isin(d.pivotal_lot_ids) & (status == "exploratory")]
+    r = r.loc[(r["attribute_id"].isin(potency) & (status == "exploratory")).to_numpy()
+              & d.pivotal_flags[r["_lot"].to_numpy()]]
     for aid, rows in sorted(r.groupby("attribute_id"), key=lambda kv: kv[0]):
         name = d.attributes_by_id.at[aid, "name"]
         by_method = {m: sorted(set(g["lot_id"])) for m, g in sorted(rows.groupby("method_id"), key=lambda kv: kv[0])}

@@ -30,8 +30,7 @@ def missing_release_results(ctx: AuditContext) -> pd.DataFrame:
     pairs = lots.merge(specs, how="cross")
     md = pairs["manufacture_date"]
     pairs = pairs.loc[(pairs["effective_from"] <= md) & (pairs["effective_to"].isna() | (pairs["effective_to"] >= md))]
-    r = d.reportable_results
-    tested = r.loc[r["lot_id"].isin(d.administered_lot_ids), ["lot_id", "attribute_id"]].drop_duplicates()
+    tested = d.administered_results[["lot_id", "attribute_id"]].drop_duplicates()
     pairs = pairs.merge(tested, on=["lot_id", "attribute_id"], how="left", indicator=True)
     return pairs.loc[pairs["_merge"] == "left_only"].drop(columns="_merge")
 

@@ -31,9 +31,7 @@ def out_of_release_spec(ctx: AuditContext) -> pd.DataFrame:
     and never a lower limit. Columns ``below`` / ``above`` say which limit failed.
     """
     d = ctx.dossier
-    r = d.reportable_results
-    r = r.loc[r["lot_id"].isin(d.administered_lot_ids),
-              ["_row", "lot_id", "attribute_id", "method_id", "value", "qualifier", "test_date"]]
+    r = d.administered_results[["_row", "lot_id", "attribute_id", "method_id", "value", "qualifier", "test_date"]]
     s = d.specifications
     s = s.loc[s["kind"] == "release", ["attribute_id", "method_id", "lower", "upper", "effective_from",
                                        "effective_to"]]
