@@ -101,8 +101,9 @@ def _date(v) -> pd.Timestamp | None:
     return None if pd.isna(v) else pd.Timestamp(v)
 
 
-def _lot_values(values: pd.DataFrame, lot_ids) -> tuple[LotValue, ...]:
-    arm = values.loc[values["lot_id"].isin(list(lot_ids))].sort_values("lot_id")
+def _lot_values(ctx: AuditContext, values: pd.DataFrame, lot_ids) -> tuple[LotValue, ...]:
+    # lot_values rows are in lot id order already.
+    arm = values.loc[ctx.dossier.lot_flags(lot_ids)[values["_lot"].to_numpy()]]
     return tuple(LotValue(str(r.lot_id), float(r.value), int(r.n_censored)) for r in arm.itertuples())
 
 
@@ -123,7 +124,7 @@ def compare_cqa(ctx: AuditContext, attribute: dict, pre_ids, post_ids, k: float)
         return CqaComparison(aid, attribute["category"], None, (), (), k, None, None, None, None, (), None,
                              "the attribute has no method")
     values = lot_values(ctx, aid, method)
-    pre, post = _lot_values(values, pre_ids), _lot_values(values, post_ids)
+    pre, post = _lot_values(ctx, values, pre_ids), _lot_values(ctx, values, post_ids)
     if len(pre) < 2:
         return CqaComparison(aid, attribute["category"], method, pre, post, k, None, None, None, None, (), None,
                              f"{len(pre)} pre-change lot(s) with a value on the {method} scale; "
@@ -151,7 +152,7 @@ def comparability_assessments(ctx: AuditContext) -> dict[str, ComparabilityAsses
         pre_ids = tuple(sorted(set(lots.loc[lots["process_version"] == study["from_version"], "lot_id"])))
         post_ids = tuple(sorted(set(lots.loc[lots["process_version"] == study["to_version"], "lot_id"])))
         other_ids = tuple(sorted(set(lots["lot_id"]) - set(pre_ids) - set(post_ids)))
-        first_post_test = reportable.loc[reportable["lot_id"].isin(post_ids), "test_date"].min()
+        first_post_test = reportable.loc[d.lot_flags(post_ids)[reportable["_lot"].to_numpy()], "test_date"].min()
         out[sid] = ComparabilityAssessment(
             study_id=sid,
             from_version=study["from_version"],

@@ -92,6 +92,20 @@ class Dossier:
         """Every lot id, sorted and unique: a lot's position here is its rank."""
         return self._lot_ranking[0]
 
+    @cached_property
+    def lot_table_ranks(self) -> np.ndarray:
+        """The rank of each row's lot in the lots table."""
+        return self.lot_ranks(self.tables["lots"]["lot_id"])
+
+    @cached_property
+    def lot_table_rows(self) -> np.ndarray:
+        """For each rank, the position of its row in the lots table, -1 for a lot with no
+        row; one more element (-1) at the end, read by a rank of -1."""
+        rows = np.full(len(self.lot_order) + 1, -1, dtype=np.int64)
+        ranks = self.lot_table_ranks
+        rows[ranks[ranks >= 0]] = np.flatnonzero(ranks >= 0)
+        return rows
+
     def lot_ranks(self, lot_ids) -> np.ndarray:
         """The rank of each lot id (-1 for an id that is not a lot)."""
         return self.lot_order.get_indexer(pd.Index(lot_ids, dtype=object))

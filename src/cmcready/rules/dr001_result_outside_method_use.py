@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from ..context import AuditContext
@@ -20,12 +21,20 @@ def results_outside_use(ctx: AuditContext) -> pd.DataFrame:
     """Every result row (reportable or not) dated outside its method's in_use_from..in_use_to,
     with ``before`` / ``after`` flags saying on which side."""
     d = ctx.dossier
-    r = d.results[["_row", "lot_id", "attribute_id", "method_id", "test_date", "reportable"]]
-    m = d.methods[["method_id", "in_use_from", "in_use_to"]]
-    r = r.merge(m, on="method_id", how="inner", validate="many_to_one")
-    before = (r["test_date"] < r["in_use_from"]).to_numpy(bool)
-    after = (r["in_use_to"].notna() & (r["test_date"] > r["in_use_to"])).to_numpy(bool)
-    return r.assign(before=before, after=after).loc[before | after]
+    r = d.results
+    m = d.methods_by_id
+    # Each result's method row by position: no merge of the results table on text ids.
+    pos = m.index.get_indexer(r["method_id"])
+    known = pos >= 0
+    pos = np.where(known, pos, 0)
+    test = r["test_date"].to_numpy()
+    start = m["in_use_from"].to_numpy()[pos]
+    end = m["in_use_to"].to_numpy()[pos]
+    before = known & (test < start)
+    after = known & ~np.isnat(end) & (test > end)
+    hit = before | after
+    out = r.loc[hit, ["_row", "lot_id", "attribute_id", "method_id", "test_date", "reportable"]]
+    return out.assign(in_use_from=start[hit], in_use_to=end[hit], before=before[hit], after=after[hit])
 
 
 @rule(code="DR001", title="Result dated outside its method's in-use period", family="records", severity="minor")

@@ -18,8 +18,11 @@ def unreleased_administrations(ctx: AuditContext) -> pd.DataFrame:
     lot with no release_date; one row per administration with the flags that apply."""
     d = ctx.dossier
     a = d.administrations[["patient_id", "study_id", "lot_id", "administration_date"]]
-    lots = d.lots[["lot_id", "status", "release_date", "failure_reason"]]
-    a = a.merge(lots, on="lot_id", how="inner", validate="many_to_one")
+    row = d.lot_table_rows[d.lot_ranks(a["lot_id"])]
+    a = a.loc[row >= 0]
+    row = row[row >= 0]
+    lots = d.lots
+    a = a.assign(**{c: lots[c].to_numpy()[row] for c in ("status", "release_date", "failure_reason")})
     not_released = (a["status"] != "released").to_numpy(bool)
     before_release = (a["release_date"].notna() & (a["administration_date"] < a["release_date"])).to_numpy(bool)
     no_release_date = ((a["status"] == "released") & a["release_date"].isna()).to_numpy(bool)

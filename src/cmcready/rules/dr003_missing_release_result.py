@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from ..context import AuditContext
@@ -20,19 +21,42 @@ def _num(v) -> float | None:
 def missing_release_results(ctx: AuditContext) -> pd.DataFrame:
     """(administered lot, CQA) pairs where a release specification of the CQA was in force on
     the lot's manufacture date and the lot has no reportable result of the CQA on any method.
-    One row per release specification in force (several methods may each have one)."""
+    One row per release specification in force (several methods may each have one).
+
+    Columns: lot_id, manufacture_date and the specification's attribute_id, method_id,
+    lower, upper, effective_from, effective_to.
+    """
     d = ctx.dossier
-    lots = d.lots.loc[d.lots["lot_id"].isin(d.administered_lot_ids), ["lot_id", "manufacture_date"]]
+    ranks = d.lot_table_ranks
+    dosed = d.administered_flags[ranks]
+    lot_ids = d.lots["lot_id"].to_numpy(object)[dosed]
+    made = d.lots["manufacture_date"].to_numpy()[dosed]
+    lot_ranks = ranks[dosed]
     cqa = d.attributes.loc[d.attributes["cqa"].to_numpy(bool), "attribute_id"]
     specs = d.specifications
     specs = specs.loc[(specs["kind"] == "release") & specs["attribute_id"].isin(cqa),
                       ["attribute_id", "method_id", "lower", "upper", "effective_from", "effective_to"]]
-    pairs = lots.merge(specs, how="cross")
-    md = pairs["manufacture_date"]
-    pairs = pairs.loc[(pairs["effective_from"] <= md) & (pairs["effective_to"].isna() | (pairs["effective_to"] >= md))]
-    tested = d.administered_results[["lot_id", "attribute_id"]].drop_duplicates()
-    pairs = pairs.merge(tested, on=["lot_id", "attribute_id"], how="left", indicator=True)
-    return pairs.loc[pairs["_merge"] == "left_only"].drop(columns="_merge")
+    tested: dict[str, np.ndarray] = {}
+    parts = []
+    # One pass over the administered lots per release specification (a handful), instead
+    # of a lots x specifications cross join.
+    for spec in specs.to_dict("records"):
+        aid = spec["attribute_id"]
+        if aid not in tested:
+            flags = np.zeros(len(d.lot_order) + 1, dtype=bool)
+            r = d.results_of(attribute_id=aid)["_lot"].to_numpy()
+            flags[r[r >= 0]] = True
+            tested[aid] = flags
+        in_force = made >= spec["effective_from"].to_datetime64()
+        if not pd.isna(spec["effective_to"]):
+            in_force &= made <= spec["effective_to"].to_datetime64()
+        hit = in_force & ~tested[aid][lot_ranks]
+        if hit.any():
+            parts.append(pd.DataFrame({"lot_id": lot_ids[hit], "manufacture_date": made[hit],
+                                       **{k: [v] * int(hit.sum()) for k, v in spec.items()}}))
+    if not parts:
+        return pd.DataFrame(columns=["lot_id", "manufacture_date", *specs.columns])
+    return pd.concat(parts, ignore_index=True)
 
 
 @rule(code="DR003", title="Administered lot without a reportable release result", family="records",
@@ -71,7 +95,8 @@ def check(ctx: AuditContext) -> Iterator[Finding]:
         return
     d = ctx.dossier
     attrs = d.attributes_by_id
-    adm = {lot: g for lot, g in d.administrations.groupby("lot_id")}
+    a = d.administrations
+    adm = {lot: g for lot, g in a.loc[a["lot_id"].isin(missing["lot_id"].unique())].groupby("lot_id")}
     r = d.results
     non_reportable = r.loc[~r["reportable"].to_numpy(bool)].groupby(["lot_id", "attribute_id"]).size()
     for (lot, aid), g in missing.sort_values(["lot_id", "attribute_id", "method_id"]).groupby(
