@@ -111,6 +111,10 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
             allowed = ", ".join(repr(a) for a in col.allowed)
             fail(~ok, f"not one of the allowed values: {allowed}", "not_allowed")
             out[~ok] = None
+        # Known from the masks: pandas' isna over an object column costs as much as typing it.
+        have = is_str | k.number | k.boolean
+        if col.kind == "enum":
+            have &= ok
         values = pd.Series(out, dtype=object)
     elif col.kind == "date":
         days = np.full(n, np.datetime64("NaT"), dtype=DATE_DTYPE)
@@ -126,6 +130,7 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
                                     dtype="datetime64[D]").astype(DATE_DTYPE)
         fail(k.time, "a time of day, not a date")
         fail(k.number | k.boolean, "a number where a date is expected; write dates as YYYY-MM-DD or use a date cell")
+        have = ~np.isnat(days)
         values = pd.Series(days, dtype=DATE_DTYPE)
     elif col.kind == "number":
         out = np.full(n, np.nan)
@@ -133,11 +138,12 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
         for where, given, reason in ((idx, text, "not a number (use a dot as the decimal separator)"),
                                      (numbers, cells[numbers], "not a finite number")):
             if len(where):
-                num = np.asarray(pd.to_numeric(given, errors="coerce"), dtype=float)
+                num = _numbers(given, text=given is text)
                 finite = np.isfinite(num)
                 out[where[finite]] = num[finite]
                 fail(_scatter(n, where[~finite]), reason)
         fail(k.boolean | k.date | k.time, "not a number")
+        have = ~np.isnan(out)
         values = pd.Series(out, dtype="float64")
     elif col.kind == "bool":
         out = np.full(n, None, dtype=object)
@@ -155,11 +161,12 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
             out[np.flatnonzero(k.number)[ok]] = [bool(v) for v in nums[ok]]
             fail(_scatter(n, np.flatnonzero(k.number)[~ok]), "not a boolean: use true/false, yes/no, y/n or 1/0")
         fail(k.date | k.time, "a date where a boolean is expected")
+        have = ~pd.isna(out)
         values = pd.Series(out, dtype=object)
     else:  # pragma: no cover - schema is static
         raise ValueError(col.kind)
 
-    missing = values.isna().to_numpy() & ~_scatter(n, np.fromiter(bad.keys(), int, len(bad)))
+    missing = ~have & ~_scatter(n, np.fromiter(bad.keys(), int, len(bad)))
     if col.default is not None:
         values = values.where(~missing, col.default)
     elif col.required:
@@ -167,6 +174,24 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
     if col.kind == "bool" and col.default is not None:
         values = values.astype(bool)
     return values, bad
+
+
+def _numbers(cells: np.ndarray, *, text: bool) -> np.ndarray:
+    """Each cell (all text, or all workbook numbers) as a float; NaN where it is not a number.
+
+    The fast path is numpy's conversion, which is Python's ``float``: correctly rounded and
+    three times faster than ``pandas.to_numeric``. ``float`` also takes what the contract
+    does not (``1_000``, digits of other scripts), so text holding an underscore or a
+    non-ASCII character, or a column with any cell ``float`` refuses, goes through
+    ``to_numeric``, which turns what it cannot read into NaN.
+    """
+    joined = "".join(cells) if text else ""
+    if joined.isascii() and "_" not in joined:
+        try:
+            return cells.astype(float)
+        except (ValueError, TypeError):
+            pass
+    return np.asarray(pd.to_numeric(cells, errors="coerce"), dtype=float)
 
 
 def _by_distinct(f, text: np.ndarray):
