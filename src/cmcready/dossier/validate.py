@@ -93,6 +93,29 @@ def _known(frames: Frames, unavailable: frozenset[str], table: str, column: str)
     return table in frames and table not in unavailable and f"{table}.{column}" not in unavailable
 
 
+class _Distinct:
+    """Id columns factorised once per validation: the reference checks ask about the same
+    large columns (results.lot_id, results.method_id, ...) several times, and judging each
+    distinct value once is far cheaper than hashing every row again per question."""
+
+    def __init__(self, frames: Frames):
+        self.frames = frames
+        self._memo: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, table: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, distinct values) of a column; code -1 marks a missing cell."""
+        key = (table, column)
+        if key not in self._memo:
+            codes, uniques = pd.factorize(self.frames[table][column].to_numpy(object))
+            self._memo[key] = codes, np.asarray(uniques, dtype=object)
+        return self._memo[key]
+
+
+def _where(codes: np.ndarray, distinct_flags: np.ndarray) -> np.ndarray:
+    """Rows whose distinct value is flagged (never a missing cell)."""
+    return (codes >= 0) & np.append(distinct_flags, False)[codes]
+
+
 def check_references(frames: Frames, unavailable: frozenset[str] = frozenset()) -> list[Issue]:
     """Every id column refers to its table; a method measures the attribute its row names.
 
@@ -101,33 +124,44 @@ def check_references(frames: Frames, unavailable: frozenset[str] = frozenset()) 
     once, and references into them are not judged, rather than flagged row by row.
     """
     out = []
+    distinct = _Distinct(frames)
     for ref in REFERENCES:
         f, target = frames.get(ref.table), frames.get(ref.target)
         if f is None or len(f) == 0 or ref.column not in f:
             continue
         if not _known(frames, unavailable, ref.target, ref.target_column):
             continue
-        known = set(target[ref.target_column].dropna()) if target is not None else set()
-        vals = f[ref.column]
-        bad = vals.notna() & ~vals.isin(known)
+        codes, values = distinct(ref.table, ref.column)
+        known = distinct(ref.target, ref.target_column)[1] if target is not None and len(target) else []
+        bad = _where(codes, ~pd.Index(values, dtype=object).isin(known))
         what = ref.target_column.replace("_id", "").replace("_", " ")
-        out += _issues(f, bad.to_numpy(), ref.table, ref.column, "unknown_reference",
+        out += _issues(f, bad, ref.table, ref.column, "unknown_reference",
                        lambda rec, ref=ref, what=what: f"{what} '{rec[ref.column]}' is not in {ref.target}")
     methods, attributes = frames.get("methods"), frames.get("attributes")
     if methods is not None and len(methods) and _known(frames, unavailable, "methods", "attribute_id") \
             and _known(frames, unavailable, "methods", "method_id"):
         measures = methods.dropna(subset=["method_id"]).drop_duplicates("method_id").set_index("method_id")["attribute_id"]
+        measured_by = measures.to_dict()
         known_attributes = set(attributes["attribute_id"].dropna()) if attributes is not None else set()
         for table, mcol, acol in METHOD_MEASURES:
             f = frames.get(table)
             if f is None or len(f) == 0:
                 continue
-            measured = f[mcol].map(measures)
-            # an unknown attribute (the row's or the method's) is reported as such, not again
-            # as a mismatch on every row that uses the method
-            bad = f[mcol].notna() & f[acol].isin(known_attributes) & measured.isin(known_attributes) \
-                & (measured != f[acol])
-            out += _issues(f, bad.to_numpy(), table, mcol, "method_attribute",
+            # Judge each distinct (method, attribute) pair once. An unknown attribute (the
+            # row's or the method's) is reported as such, not again as a mismatch on every
+            # row that uses the method.
+            mc, mu = distinct(table, mcol)
+            ac, au = distinct(table, acol)
+            pair = np.where((mc >= 0) & (ac >= 0), mc.astype(np.int64) * len(au) + ac, -1)
+            pc, pairs = pd.factorize(pair)
+            pair_bad = np.zeros(len(pairs), bool)
+            for i, p_ in enumerate(pairs):
+                if p_ < 0:
+                    continue
+                attr, measured = au[p_ % len(au)], measured_by.get(mu[p_ // len(au)])
+                pair_bad[i] = attr in known_attributes and measured in known_attributes and measured != attr
+            bad = _where(pc, pair_bad)
+            out += _issues(f, bad, table, mcol, "method_attribute",
                            lambda rec, mcol=mcol, acol=acol: f"method '{rec[mcol]}' measures attribute '{measures[rec[mcol]]}', not '{rec[acol]}'")
     br, bs = frames.get("bridging_results"), frames.get("bridging_studies")
     if br is not None and bs is not None and len(br) and len(bs) and _known(frames, unavailable, "bridging_studies", "old_method") \
