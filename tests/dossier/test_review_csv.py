@@ -171,6 +171,17 @@ def test_encoding_error_is_reported_at_the_record_row(tmp_path):
     assert errs == [("encoding", "lots", 3, None)]
 
 
+def test_encoding_error_after_a_bare_carriage_return_is_reported_not_raised(tmp_path):
+    # Found by the property test: a lone CR (old Mac line end) before the bad byte made the
+    # row count itself fail. The CR ends record 1 (the header), so the bad byte is on row 2.
+    folder = _folder(tmp_path)
+    p = folder / "administrations.csv"
+    header = p.read_bytes().split(b"\n", 1)[0]
+    p.write_bytes(header + b"\r\x00\x80")
+    errs, _ = _errors(folder)
+    assert errs == [("encoding", "administrations", 2, None)]
+
+
 def test_unreadable_table_does_not_cascade_into_reference_errors(tmp_path):
     folder = _folder(tmp_path)
     p = folder / "lots.csv"

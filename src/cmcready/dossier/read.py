@@ -91,7 +91,7 @@ def _column_label(i: int) -> str:
 
 def _frame_from_rows(
     name: str, source: str, header: list, body: pd.DataFrame, rows: np.ndarray,
-    errors: list[Issue], warnings_: list[Issue], *, csv_file: bool,
+    errors: list[Issue], warnings_: list[Issue], *, csv_file: bool, unpadded: bool = False,
 ) -> RawTable:
     """Name the columns of ``body`` by ``header``; drop blank rows, keeping the others' numbers.
 
@@ -103,7 +103,7 @@ def _frame_from_rows(
     names = [normalise_header(h) for h in header]
     body = body.reindex(columns=range(max(body.shape[1], len(names))))
     names += [""] * (body.shape[1] - len(names))
-    cells = [strip_cells(body.iloc[:, i].to_numpy(dtype=object)) for i in range(body.shape[1])]
+    cells = [strip_cells(body.iloc[:, i].to_numpy(dtype=object), unpadded=unpadded) for i in range(body.shape[1])]
     blank = np.column_stack([b for _, b in cells]) if cells else np.ones((len(body), 1), bool)
     nonblank_row = ~blank.all(axis=1)
     unreliable: set[int] = set()
@@ -145,13 +145,17 @@ def _frame_from_rows(
     return RawTable(name, source, frame, rows[kept], frozenset(unreliable), stripped)
 
 
-def strip_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def strip_cells(values: np.ndarray, *, unpadded: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each text cell without surrounding spaces (other cells as they are), and where cells
     are blank: missing, or text of only spaces.
 
-    Plain Python loops: pandas' ``.str`` methods are several times slower on object columns.
+    ``unpadded`` says the caller knows no text cell has surrounding white space (a CSV file
+    without any, see :func:`_unpadded`). Plain Python loops: pandas' ``.str`` methods are
+    several times slower on object columns.
     """
     if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all text (CSV): none missing
+        if unpadded:
+            return values, values == ""
         stripped = np.fromiter(map(str.strip, values), object, len(values))
         return stripped, stripped == ""
     stripped = np.fromiter((v.strip() if isinstance(v, str) else v for v in values), object, len(values))
@@ -172,7 +176,11 @@ def _padded(records: list[list]) -> pd.DataFrame:
 
 def _record_number(text: str) -> int:
     """The record (spreadsheet row) in which ``text``, a file's beginning, ends."""
-    n = sum(1 for _ in csv.reader(io.StringIO(text)))
+    try:
+        # newline="": the csv module reads line ends itself (a lone CR is one, too).
+        n = sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:  # NUL or other bytes csv refuses: count physical lines instead
+        n = len(text.splitlines())
     return n + 1 if text == "" or text.endswith(("\n", "\r")) else n
 
 
@@ -238,7 +246,7 @@ def _read_csv_bytes(name: str, file: str, raw: bytes, errors: list[Issue], warns
     except (pd.errors.ParserError, ValueError):
         # Rows wider than the header: read record by record to report each at its row.
         try:
-            records = list(csv.reader(io.StringIO(text)))
+            records = list(csv.reader(io.StringIO(text, newline="")))
         except csv.Error as exc:
             errors.append(Issue("csv_syntax", name, None, None, file, f"{file} is not a well-formed CSV: {exc}"))
             return None
@@ -253,7 +261,20 @@ def _read_csv_bytes(name: str, file: str, raw: bytes, errors: list[Issue], warns
     body = df.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
     rows = np.arange(2, 2 + len(body), dtype=np.int64)
-    return _frame_from_rows(name, file, header, body, rows, errors, warns, csv_file=True)
+    return _frame_from_rows(name, file, header, body, rows, errors, warns, csv_file=True,
+                            unpadded=_unpadded(text))
+
+
+#: What ``str.strip`` removes from ASCII text, and the quote that lets a field hold a line break.
+_PADDING = (" ", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", '"')
+
+
+def _unpadded(text: str) -> bool:
+    """Whether no field of a CSV text can start or end with white space: ASCII without
+    spaces, tabs or the other characters ``str.strip`` removes, and without quotes (a quoted
+    field may hold a line break). Then the cells need no stripping, which at portfolio
+    scale is a third of reading a results table."""
+    return text.isascii() and not any(c in text for c in _PADDING)
 
 
 def _foreign_separator(name: str, header: str) -> str | None:
