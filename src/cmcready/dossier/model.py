@@ -76,7 +76,9 @@ class Dossier:
     @cached_property
     def _lot_ranking(self) -> tuple[pd.Index, np.ndarray]:
         """(lot_order, the rank of every result's lot)."""
-        order = np.unique(self.tables["lots"]["lot_id"].dropna().to_numpy(object))
+        ids = pd.Index(self.tables["lots"]["lot_id"].dropna(), dtype=object)
+        # Exports often list lots in id order already: then there is nothing to sort.
+        order = ids.to_numpy() if ids.is_monotonic_increasing and ids.is_unique else np.unique(ids.to_numpy())
         lots_of_results = self.tables["results"]["lot_id"]
         ranks = pd.Index(order, dtype=object).get_indexer(lots_of_results)
         if (ranks < 0).any():
