@@ -181,13 +181,15 @@ def attribute_section(result: AuditResult, attribute_id: str, key: str) -> dict[
     if values.empty:
         view["notes"].append(f"No lot has a reportable result on the {scale} scale.")
         return view
-    lots = d.lots_by_id.loc[values["lot_id"]]
+    ranks = values["_lot"].to_numpy()
+    rows = d.lot_table_rows[ranks]  # each lot's row in the lots table, by rank
+    values, ranks, rows = values.loc[rows >= 0], ranks[rows >= 0], rows[rows >= 0]
     frame = pd.DataFrame({
         "lot_id": values["lot_id"].to_numpy(),
         "value": values["value"].to_numpy(float),
-        "day": pd.to_datetime(lots["manufacture_date"]).to_numpy(),
-        "process_version": lots["process_version"].to_numpy(),
-        "administered": values["lot_id"].isin(d.administered_lot_ids).to_numpy(bool),
+        "day": pd.to_datetime(d.lots["manufacture_date"].to_numpy()[rows]),
+        "process_version": d.lots["process_version"].to_numpy()[rows],
+        "administered": d.administered_flags[ranks],
     })
     frame = frame.loc[frame["day"].notna()]
     # Markers show the method only where lots are drawn one by one; monthly bands ignore it.
