@@ -242,11 +242,12 @@ def test_more_than_one_program_row_is_an_error_at_each_extra_row(tmp_path):
     assert "exactly one row" in r.errors[0].message
 
 
-def test_header_only_required_table_is_an_error(tmp_path):
+def test_header_only_program_is_an_error(tmp_path):
     t = base_tables()
-    t["attributes"] = t["attributes"].iloc[:0]
-    errs, _ = _errors(tmp_path, t)
-    assert ("empty_table", "attributes", None, None) in errs
+    t["program"] = t["program"].iloc[:0]
+    errs, r = _errors(tmp_path, t)
+    assert errs == [("empty_table", "program", None, None)]
+    assert "exactly one row" in r.errors[0].message
 
 
 def test_header_only_optional_table_is_fine(tmp_path):
