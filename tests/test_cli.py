@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -47,6 +48,17 @@ def test_validate_invalid_dossier_lists_each_problem_and_exits_2(broken, tmp_pat
             e["table"] == "results" and e["row"] == 18 and e["column"] == "lot_id" for e in payload["errors"])
     assert any(e["table"] == "lots" and e["row"] == 2 and e["column"] == "status" for e in payload["errors"])
     assert set(payload) == {"valid", "errors", "warnings"}
+
+
+def test_validate_lists_every_problem_on_the_terminal_too(tmp_path):
+    # 250 results with an unknown lot: the first ones in a table, the rest one line each.
+    t = base_tables()
+    extra = t["results"].iloc[[0] * 250].assign(lot_id=[f"X-{i:03d}" for i in range(250)])
+    t["results"] = pd.concat([t["results"], extra], ignore_index=True)
+    r = run("validate", str(write_tables(t, tmp_path)))
+    assert r.exit_code == 2
+    assert all(f"X-{i:03d}" in r.output for i in range(250))
+    assert "results, row 273, lot_id (value X-249): lot 'X-249' is not in lots" in r.output
 
 
 def test_validate_json_to_stdout_is_only_json(broken):

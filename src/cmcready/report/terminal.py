@@ -11,7 +11,14 @@ from ..audit import AuditResult
 from ..dossier import Issue
 
 SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": "cyan", "info": "dim"}
+#: Problems shown in a table; any more are listed one plain line each (every problem is
+#: listed, and a table of 100,000 rows would take rich minutes to lay out).
 MAX_ISSUES_SHOWN = 200
+
+
+def _plain_line(i: Issue) -> str:
+    value = "" if i.value is None else f" (value {i.value!s})"
+    return f"{i.location()}{value}: {i.message}"
 
 
 def print_issues(console: Console, errors: list[Issue], warnings: list[Issue], *, source: str,
@@ -34,7 +41,9 @@ def print_issues(console: Console, errors: list[Issue], warnings: list[Issue], *
                       "" if i.value is None else escape(str(i.value)), escape(i.message))
         console.print(t)
         if len(items) > MAX_ISSUES_SHOWN:
-            console.print(f"… and {len(items) - MAX_ISSUES_SHOWN} more {title}; use --json FILE for the full list")
+            rest = items[MAX_ISSUES_SHOWN:]
+            console.print(f"{len(rest)} more {title}:", style=style, markup=False, highlight=False)
+            console.file.write("".join(f"{_plain_line(i)}\n" for i in rest))
 
 
 def print_warnings(console: Console, warnings: list[Issue]) -> None:
@@ -42,7 +51,7 @@ def print_warnings(console: Console, warnings: list[Issue]) -> None:
     for w in warnings[:MAX_ISSUES_SHOWN]:
         console.print(Text.assemble(("warning", "yellow"), f" {w.location()}: {w.message}"))
     if len(warnings) > MAX_ISSUES_SHOWN:
-        console.print(f"… and {len(warnings) - MAX_ISSUES_SHOWN} more warnings; `cmcready validate` lists them all")
+        console.file.write("".join(f"warning {w.location()}: {w.message}\n" for w in warnings[MAX_ISSUES_SHOWN:]))
 
 
 def print_audit(console: Console, result: AuditResult) -> None:
