@@ -64,6 +64,15 @@ def test_excess_of_exactly_ten_percent_of_width_does_not_fire(tmp_path):
     assert findings(result, "SP001") == []
 
 
+def test_excess_of_exactly_ten_percent_in_decimal_units_does_not_fire(tmp_path):
+    # The same tie in units where binary rounding makes 1.5 - 1.4 exceed 0.1 * (1.5 - 0.5)
+    # by 9e-17: "more than" the allowance is judged on the decimal values.
+    values = normal_quantiles(18, 1.0, 0.1) + [0.6, 1.4]
+    assert 1.5 - 1.4 > 0.1 * (1.5 - 0.5)
+    t = program([lot(f"L-{i:03d}", POT=v) for i, v in enumerate(values)], proposed={"POT": (0.5, 1.5)})
+    assert findings(audit(t, tmp_path), "SP001") == []
+
+
 def test_excess_just_over_ten_percent_fires_for_that_limit_only(tmp_path):
     # lower excess 60.01 - 50 = 10.01 > 10; upper excess 150 - 140 = 10, not more
     values = normal_quantiles(18, 100.0, 10.0) + [60.01, 140.0]

@@ -35,7 +35,9 @@ def limits_beyond(c: AttributeCoverage, *, max_excess: float, one_sided_sd: floa
             if c.process_sd is None:  # fewer than 2 commercial lots: the one-sided clause is not evaluated
                 continue
             allowed, basis = one_sided_sd * c.process_sd, "commercial-process standard deviations"
-        if excess > allowed:
+        # "More than" the allowance: an excess equal to it in decimal (0.6 - 0.5 against
+        # 0.1 x 1.0) must not fire on the rounding of binary floating point.
+        if excess > allowed + 1e-9 * max(abs(proposed), abs(extreme), abs(allowed)):
             out.append({"limit": side, "proposed": proposed, "clinical_extreme": extreme,
                         "projected_approvable_limit": approvable, "excess": excess,
                         "allowed_excess": allowed, "allowance_basis": basis})
