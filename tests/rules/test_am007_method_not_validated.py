@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tests.builders import AS_OF, D, audit, findings, not_applicable
+from tests.builders import AS_OF, D, audit, base_tables, findings, not_applicable
 from tests.rules.am_builders import OLD_LOTS, method_change_tables, method_row
 
 
@@ -112,3 +112,30 @@ def test_both_clauses_give_two_findings(tmp_path):
     fs = findings(audit(t, tmp_path), "AM007")
     assert sorted(f.evidence["clause"] for f in fs) == ["exploratory potency method on pivotal lots",
                                                         "spec method of a CQA not validated"]
+
+
+def test_due_dates_are_the_old_methods_in_use_to_while_it_is_still_in_use(tmp_path):
+    # Clause 1: the exploratory method behind the pivotal data, still run until 2024-12-31.
+    t = method_change_tables()
+    t["methods"] = pd.DataFrame([method_row("M-OLD", "2022-01-01", "2024-12-31", status="exploratory", validated=None),
+                                 method_row("M-NEW", "2023-06-01", validated="2023-05-15")])
+    [f] = findings(audit(t, tmp_path / "one"), "AM007")
+    assert f.evidence["clause"] == "exploratory potency method on pivotal lots"
+    assert f.due_date == D("2024-12-31").date()
+    # Clause 2: the spec method M-NEW is not validated; the method it replaces runs until the as-of date.
+    t = method_change_tables()
+    t["methods"] = pd.DataFrame([method_row("M-OLD", "2022-01-01", AS_OF.isoformat()),
+                                 method_row("M-NEW", "2023-06-01", status="qualified", validated=None)])
+    [f] = findings(audit(t, tmp_path / "two"), "AM007")
+    assert f.evidence["clause"] == "spec method of a CQA not validated"
+    assert f.due_date == AS_OF
+
+
+def test_no_due_date_once_the_old_method_is_retired_or_when_there_is_none(tmp_path):
+    t = _methods(method_change_tables(), old={"status": "exploratory", "validated": None})  # retired 2023-05-31
+    [f] = findings(audit(t, tmp_path / "one"), "AM007")
+    assert f.due_date is None
+    t = base_tables()  # one method: the spec method replaces nothing
+    t["methods"] = t["methods"].assign(validation_status="qualified", validated_date=None)
+    [f] = findings(audit(t, tmp_path / "two"), "AM007")
+    assert f.due_date is None

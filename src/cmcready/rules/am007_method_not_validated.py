@@ -9,6 +9,7 @@ from ..analysis.timeline import has_pivotal_administration, pivotal_window
 from ..context import AuditContext
 from . import references as ref
 from .base import Finding, NotApplicable, rule
+from .dates import old_method_due
 
 
 def _iso(ts) -> str | None:
@@ -63,8 +64,18 @@ def _exploratory_potency_on_pivotal_lots(ctx: AuditContext) -> Iterator[Finding 
             action=(f"Qualify or validate {', '.join(by_method)} and document its performance at the time the pivotal "
                     f"lots were tested, or retest retained samples of {_some(lots)} with a validated potency "
                     f"method bridged to it."),
-            due_date=None,
+            due_date=old_method_due(ctx, mid),
         )
+
+
+def _predecessor(ctx: AuditContext, attribute_id: str, method_id: str) -> str | None:
+    """The attribute's method in use before ``method_id`` (latest earlier in_use_from; ties by id)."""
+    m = ctx.dossier.methods_of(attribute_id)
+    start = ctx.dossier.methods_by_id.at[method_id, "in_use_from"]
+    earlier = m.loc[(m["in_use_from"] < start) & (m["method_id"] != method_id)]
+    if earlier.empty:
+        return None
+    return earlier.sort_values(["in_use_from", "method_id"])["method_id"].iloc[-1]
 
 
 def _spec_method_not_validated(ctx: AuditContext) -> Iterator[Finding]:
@@ -104,7 +115,7 @@ def _spec_method_not_validated(ctx: AuditContext) -> Iterator[Finding]:
             references=(ref.ICH_Q2R2, ref.ICH_Q14) + ((ref.FDA_POTENCY_ASSURANCE,) if potency else ()),
             action=(f"Complete the validation of {mid} for {aid} under a protocol with pre-set acceptance criteria "
                     "(ICH Q2(R2)), and record its validated_date, before the BLA."),
-            due_date=None,
+            due_date=old_method_due(ctx, _predecessor(ctx, aid, mid)),
         )
 
 
@@ -123,6 +134,10 @@ def check(ctx: AuditContext) -> Iterator[Finding | NotApplicable]:
     2. The spec method of a CQA (the method of its `proposed_commercial` specification in
        force on the as-of date) is not `validated`, or its `validated_date` is after the
        as-of date (an empty `validated_date` with status `validated` counts as validated).
+
+    The due date, as for every AM rule, is the old method's `in_use_to` when it is on or
+    after the as-of date: for clause 1 the exploratory method itself (retest or bridge while
+    it is still run), for clause 2 the method the spec method replaces.
 
     Why it matters
     --------------
