@@ -26,9 +26,10 @@ def test_mid_range_dosing_lists_available_edge_lots_best_first(tmp_path):
     # bands: <= 50 + 0.2 * (150 - 50) = 70, >= 150 - 0.2 * 100 = 130
     assert (ev["lower_band_max"], ev["upper_band_min"]) == (70.0, 130.0)
     # expired L-OLD-LOW (51) and rejected L-REJ-HIGH (149.5) are never listed; nearest the limit first
+    ok = {"within_proposed_limits": True, "within_release_specifications": True}
     assert ev["available_lots_in_band"] == {
-        "lower": [{"lot_id": "L-INV-LOW", "value": 53.0}, {"lot_id": "L-INV-LOW2", "value": 60.0}],
-        "upper": [{"lot_id": "L-INV-HIGH", "value": 148.0}, {"lot_id": "L-INV-HIGH2", "value": 140.0}],
+        "lower": [{"lot_id": "L-INV-LOW", "value": 53.0} | ok, {"lot_id": "L-INV-LOW2", "value": 60.0} | ok],
+        "upper": [{"lot_id": "L-INV-HIGH", "value": 148.0} | ok, {"lot_id": "L-INV-HIGH2", "value": 140.0} | ok],
     }
     assert "L-INV-LOW" in f.action and "L-INV-HIGH" in f.action
     assert "L-OLD-LOW" not in f.action and "L-REJ-HIGH" not in f.action
@@ -79,14 +80,34 @@ def test_no_available_lot_in_band_says_so(tmp_path):
     assert "no available lot" in f.action
 
 
-def test_available_lot_outside_release_spec_is_not_listed(tmp_path):
+def test_every_available_lot_in_the_band_is_listed_best_first(tmp_path):
+    # SP003's available lots: released, not administered, not expired, value in the band
+    # (below the lower limit included). Lots within the proposed limits and the release
+    # specifications come first, then lots beyond the limit, then lots outside a release
+    # specification; each group nearest the limit first.
     lots = [lot(f"L-{i:03d}", POT=v) for i, v in enumerate(MIDDLE + [135.0])]
-    lots.append(lot("L-AVAIL-LOW", dosed=False, POT=55.0))
+    lots += [lot("L-IN-FAR", dosed=False, POT=68.0), lot("L-IN-NEAR", dosed=False, POT=61.0),
+             lot("L-BELOW", dosed=False, POT=45.0), lot("L-RELEASE-FAIL", dosed=False, POT=55.0)]
     t = program(lots)
-    # a narrower release spec in force on the as-of date (60-150) fails L-AVAIL-LOW's 55
-    t["specifications"].loc[t["specifications"]["kind"] == "release", "lower"] = 60.0
+    # a release spec in force on the as-of date of 56-150 fails L-RELEASE-FAIL's 55 and L-BELOW's 45
+    t["specifications"].loc[t["specifications"]["kind"] == "release", "lower"] = 56.0
     f = only(audit(t, tmp_path))
-    assert f.evidence["available_lots_in_band"] == {"lower": []}
+    listed = f.evidence["available_lots_in_band"]["lower"]
+    assert [(x["lot_id"], x["within_proposed_limits"], x["within_release_specifications"]) for x in listed] == [
+        ("L-IN-NEAR", True, True), ("L-IN-FAR", True, True),
+        ("L-RELEASE-FAIL", True, False), ("L-BELOW", False, False)]
+    assert "L-BELOW (45; beyond the proposed limit, outside a release specification in force)" in f.action
+
+
+def test_available_lot_beyond_the_limit_within_release_specs_comes_after_lots_within(tmp_path):
+    lots = [lot(f"L-{i:03d}", POT=v) for i, v in enumerate(MIDDLE + [135.0])]
+    lots += [lot("L-BELOW", dosed=False, POT=49.0), lot("L-IN", dosed=False, POT=69.0)]
+    t = program(lots)
+    t["specifications"].loc[t["specifications"]["kind"] == "release", "lower"] = 40.0
+    f = only(audit(t, tmp_path))
+    listed = f.evidence["available_lots_in_band"]["lower"]
+    assert [(x["lot_id"], x["within_proposed_limits"]) for x in listed] == [("L-IN", True), ("L-BELOW", False)]
+    assert "L-BELOW (49; beyond the proposed limit)" in f.action
 
 
 def test_patient_specific_modality_advises_manufacture_instead_of_lots(tmp_path):

@@ -1,4 +1,4 @@
-"""Lots that could still be dosed: released, not administered, not expired, within release specs."""
+"""Lots that could still be dosed: released, not administered, not expired (and within release specs)."""
 
 from __future__ import annotations
 
@@ -29,26 +29,37 @@ def outside_release_spec(results: pd.DataFrame, specs: pd.DataFrame) -> pd.Serie
 
 
 @cached
-def available_lots(ctx: AuditContext) -> pd.DataFrame:
-    """Lots a sponsor could dose next, as of the audit date.
-
-    Released, not administered, not expired (``expiry_date`` < as-of is expired; no expiry
-    date is not expired), and no reportable result outside a release specification in force
-    on the as-of date for its attribute and method. Columns lot_id, process_version,
-    manufacture_date, expiry_date; sorted by lot_id.
+def undosed_lots(ctx: AuditContext) -> pd.DataFrame:
+    """Lots on the shelf as of the audit date: released, not administered, not expired
+    (``expiry_date`` < as-of is expired; no expiry date is not expired). SP003's "available
+    lots". Columns lot_id, process_version, manufacture_date, expiry_date; sorted by lot_id.
     """
     d = ctx.dossier
     lots = d.lots
     keep = (
-        (lots["status"] == "released")
-        & ~lots["lot_id"].isin(d.administered_lot_ids)
-        & ~(lots["expiry_date"] < ctx.as_of_ts)
+        (lots["status"] == "released").to_numpy()
+        & ~d.administered_flags[d.lot_table_ranks]
+        & ~(lots["expiry_date"] < ctx.as_of_ts).to_numpy()
     )
-    lots = lots.loc[keep]
-    r = d.reportable_results
-    r = r.loc[r["lot_id"].isin(lots["lot_id"])]
-    bad = outside_release_spec(r, d.specifications_in_force(ctx.as_of, kind="release"))
-    failing = set(r.loc[bad.to_numpy(bool), "lot_id"])
-    lots = lots.loc[~lots["lot_id"].isin(failing)]
     cols = ["lot_id", "process_version", "manufacture_date", "expiry_date"]
-    return lots.sort_values("lot_id")[cols].reset_index(drop=True)
+    return lots.loc[keep].sort_values("lot_id")[cols].reset_index(drop=True)
+
+
+@cached
+def lots_outside_release_specs(ctx: AuditContext) -> frozenset[str]:
+    """Undosed lots with a reportable result outside a release specification in force on
+    the as-of date for its attribute and method."""
+    d = ctx.dossier
+    r = d.reportable_results
+    r = r.loc[d.lot_flags(undosed_lots(ctx)["lot_id"])[r["_lot"].to_numpy()]]
+    bad = outside_release_spec(r, d.specifications_in_force(ctx.as_of, kind="release"))
+    return frozenset(r.loc[bad.to_numpy(bool), "lot_id"])
+
+
+@cached
+def available_lots(ctx: AuditContext) -> pd.DataFrame:
+    """Lots a sponsor could dose next, as the plan recommends them: :func:`undosed_lots`
+    without those outside a release specification in force on the as-of date. Same columns."""
+    lots = undosed_lots(ctx)
+    failing = lots_outside_release_specs(ctx)
+    return lots.loc[~lots["lot_id"].isin(failing)].reset_index(drop=True)

@@ -5,7 +5,7 @@ from typing import Iterator
 import pandas as pd
 
 from ..analysis.coverage import AttributeCoverage, all_experience
-from ..analysis.inventory import available_lots
+from ..analysis.inventory import lots_outside_release_specs, undosed_lots
 from ..analysis.values import lot_values
 from ..context import AuditContext
 from . import references as ref
@@ -29,15 +29,31 @@ def in_band(values: pd.Series, side: str, edge: float, width: float) -> pd.Serie
 
 
 def candidates(ctx: AuditContext, c: AttributeCoverage, side: str, edge: float) -> list[dict]:
-    """Available lots with a value in the band next to ``side`` and within the proposed limits,
-    nearest the limit first (ties by lot_id)."""
+    """Available lots (released, not administered, not expired on the as-of date) whose value
+    lies in the band next to ``side``, beyond the limit included, best first: lots within
+    every release specification in force before the others, within them lots within the
+    proposed limits before lots beyond the limit, then the lot nearest the limit, then lot_id."""
     s = c.spec
+    d = ctx.dossier
     v = lot_values(ctx, c.attribute_id, s.method_id)
-    v = v.loc[v["lot_id"].isin(available_lots(ctx)["lot_id"]) & v["value"].between(s.lower, s.upper)]
+    v = v.loc[d.lot_flags(undosed_lots(ctx)["lot_id"])[v["_lot"].to_numpy()]]
     v = v.loc[in_band(v["value"], side, edge, s.upper - s.lower)]
-    key = v["value"] if side == "lower" else -v["value"]
-    v = v.assign(key=key).sort_values(["key", "lot_id"])
-    return [{"lot_id": r.lot_id, "value": float(r.value)} for r in v.itertuples()]
+    limit = s.lower if side == "lower" else s.upper
+    within = v["value"].between(s.lower, s.upper).to_numpy()
+    releasable = ~v["lot_id"].isin(lots_outside_release_specs(ctx)).to_numpy()
+    v = v.assign(within=within, releasable=releasable, failing=~releasable, beyond=~within,
+                 distance=(v["value"] - limit).abs())
+    v = v.sort_values(["failing", "beyond", "distance", "lot_id"])
+    return [{"lot_id": r.lot_id, "value": float(r.value), "within_proposed_limits": bool(r.within),
+             "within_release_specifications": bool(r.releasable)} for r in v.itertuples()]
+
+
+def _listed(lots: list[dict]) -> str:
+    def one(x: dict) -> str:
+        notes = ([] if x["within_proposed_limits"] else ["beyond the proposed limit"]) \
+            + ([] if x["within_release_specifications"] else ["outside a release specification in force"])
+        return f"{x['lot_id']} ({x['value']:.4g}{'; ' + ', '.join(notes) if notes else ''})"
+    return ", ".join(one(x) for x in lots)
 
 
 @rule(code=CODE, title="No administered lot near a proposed limit", family="specifications", severity="major",
@@ -52,9 +68,10 @@ def check(ctx: AuditContext) -> Iterator[Finding]:
     range next to each limit: at most L + band·(U − L) for the lower limit (values below L
     included), at least U − band·(U − L) for the upper. Each limit is judged separately; one
     finding per attribute names the uncovered limits. The advice lists available lots
-    (released, not administered, not expired on the as-of date, no result outside a release
-    specification in force) whose values lie in the band and within the proposed limits,
-    nearest the limit first, or says that none exists. For patient-specific products
+    (released, not administered, not expired on the as-of date) whose values lie in the
+    band, best first, or says that none exists: lots within every release specification in
+    force on the as-of date before lots outside one, lots within the proposed limits before
+    lots beyond the limit (each flagged as such), then the lot nearest the limit first. For patient-specific products
     (`autologous_cell`, `ex_vivo_gene_modified_cell`) lots cannot be reassigned, and the
     advice is instead to widen clinical experience within the proposed range through
     manufacture.
@@ -111,7 +128,7 @@ def _finding(ctx, c: AttributeCoverage, uncovered, band, low_edge, high_edge, pa
             found = lots[side]
             zone = f"≤ {edge:g}" if side == "lower" else f"≥ {edge:g}"
             if found:
-                listed = ", ".join(f"{x['lot_id']} ({x['value']:.4g})" for x in found)
+                listed = _listed(found)
                 parts.append(f"for the {side} limit {limit:g}, dose {listed}")
             else:
                 parts.append(f"for the {side} limit {limit:g}, no available lot has a value {zone}: "
