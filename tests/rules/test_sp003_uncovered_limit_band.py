@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cmcready.rules import references as ref
-from tests.builders import add_rows, audit, findings
+from tests.builders import add_rows, audit, base_tables, findings
 from tests.spec_fixtures import (edge_dosed_program, lot, mid_range_program, normal_quantiles,
                                  program)
 
@@ -137,3 +137,16 @@ def test_band_threshold_is_configurable(tmp_path):
     # band 0.40: lower band <= 90 holds the dosed lots at 84.7-90; upper band >= 110 holds 110-115.3
     result = audit(mid_range_program(), tmp_path, config=parse_config({"SP003": {"band": 0.40}}))
     assert findings(result, "SP003") == []
+
+
+def test_nothing_administered_yet_leaves_both_limits_uncovered(tmp_path):
+    # An early program: lots made, none dosed. No administered lot lies in either band.
+    lots = [lot(f"L-{i:03d}", dosed=False, POT=v) for i, v in enumerate(MIDDLE + [65.0, 140.0])]
+    t = program(lots)
+    t["administrations"] = base_tables()["administrations"].iloc[:0]  # the header only
+    f = only(audit(t, tmp_path))
+    assert f.evidence["uncovered_limits"] == ["lower", "upper"]
+    assert f.evidence["clinical_n_lots"] == 0 and f.evidence["clinical_min"] is None
+    assert [x["lot_id"] for x in f.evidence["available_lots_in_band"]["lower"]] == ["L-020"]
+    assert [x["lot_id"] for x in f.evidence["available_lots_in_band"]["upper"]] == ["L-021"]
+    assert "No administered lot has a value" in f.why

@@ -67,7 +67,9 @@ def check(ctx: AuditContext) -> Iterator[Finding]:
     whether some administered lot's value on the spec scale lies in the outer `band` of the
     range next to each limit: at most L + band·(U − L) for the lower limit (values below L
     included), at least U − band·(U − L) for the upper. Each limit is judged separately; one
-    finding per attribute names the uncovered limits. The advice lists available lots
+    finding per attribute names the uncovered limits. With no administered value on the spec
+    scale (nothing dosed yet, or only values SP004 reports as off the scale) no administered
+    lot lies in either band, and both limits are named. The advice lists available lots
     (released, not administered, not expired on the as-of date) whose values lie in the
     band, best first, or says that none exists: lots within every release specification in
     force on the as-of date before lots outside one, lots within the proposed limits before
@@ -101,7 +103,9 @@ def check(ctx: AuditContext) -> Iterator[Finding]:
     patient_specific = ctx.dossier.program.patient_specific
     for c in all_experience(ctx):
         s = c.spec
-        if not c.clinical_basis or s is None or not s.two_sided or not c.has_clinical:
+        # With no administered value on the spec scale (nothing dosed yet, or only values
+        # SP004 reports as off the scale) no administered lot lies in either band.
+        if not c.clinical_basis or s is None or not s.two_sided:
             continue
         low_edge, high_edge = band_edges(s.lower, s.upper, band)
         values = c.clinical["value"]
@@ -157,7 +161,9 @@ def _finding(ctx, c: AttributeCoverage, uncovered, band, low_edge, high_edge, pa
             "patient_specific": patient_specific,
             "available_lots_in_band": lots if not patient_specific else None,
         },
-        why=(f"No clinical lot of {c.name} lies near the proposed {named}; acceptance criteria are justified "
+        why=(("No administered lot has a value of " + c.name + f" on the {s.method_id} scale yet. "
+              if not c.has_clinical else "")
+             + f"No clinical lot of {c.name} lies near the proposed {named}; acceptance criteria are justified "
              "from clinical lots (ICH Q6B §4), and a limit the clinic never approached is projected, from "
              "practice rather than guidance text, to be narrowed to the range the clinical lots covered."),
         references=refs,
