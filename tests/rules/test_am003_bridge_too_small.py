@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cmcready.config import parse_config
-from cmcready.rules.am003_bridge_too_small import span_fraction
+from cmcready.rules.am003_bridge_too_small import span_fraction, spans_too_little
 from tests.builders import audit, findings
 from tests.rules.am_builders import OLD_LOTS, bridge_rows, method_change_tables, with_bridge_rows
 
@@ -98,6 +98,13 @@ def test_configured_min_pairs(tmp_path):
     t = method_change_tables()
     [f] = findings(audit(t, tmp_path, config=parse_config({"AM003": {"min_pairs": 30}})), "AM003")
     assert (f.evidence["n_pairs"], f.evidence["min_pairs"]) == (24, 30)
+
+
+def test_a_decimal_tie_with_min_span_is_not_a_shortfall():
+    span = span_fraction(0.2, 0.6, 0.1, 0.6)  # 0.4 / 0.5 = 0.80 in decimal
+    assert span < 0.8  # 0.7999999999999999 in binary floating point
+    assert not spans_too_little(span, 0.8)
+    assert spans_too_little(span_fraction(0.2001, 0.6, 0.1, 0.6), 0.8)
 
 
 def test_span_fraction_arithmetic():

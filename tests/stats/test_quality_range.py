@@ -49,6 +49,14 @@ def test_classify_boundaries_are_inside_and_strictly_outside_fails():
     assert (empty.n, empty.n_outside, empty.all_inside) == (0, 0, True)
 
 
+def test_a_value_written_on_a_bound_in_decimal_is_inside():
+    # [0.4, 0.5, 0.6], k = 3: mean 0.5, SD 0.1, range [0.2, 0.8] in decimal; in binary the
+    # computed bounds miss 0.2 and 0.8 by an ulp, which must not fail a lot on the bound.
+    qr = quality_range(reference=[0.4, 0.5, 0.6], k=3.0)
+    assert qr.classify(values=[0.8, 0.2]).inside == (True, True)
+    assert qr.classify(values=[0.8 + 1e-6, 0.2 - 1e-6]).inside == (False, False)
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=40).filter(lambda v: statistics.stdev(v) > 1e-3))
 def test_reference_values_inside_by_samuelson(values):

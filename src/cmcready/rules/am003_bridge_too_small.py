@@ -23,6 +23,12 @@ def span_fraction(bridge_min, bridge_max, lots_min, lots_max) -> float:
     return overlap / (lots_max - lots_min)
 
 
+def spans_too_little(span: float, min_span: float) -> bool:
+    """Less than ``min_span``, judged on the decimal values: a span of 0.7999999999999999
+    (0.2-0.6 of 0.1-0.6 in binary floating point) is a tie with 0.80, not a shortfall."""
+    return span < min_span - 1e-9
+
+
 @rule(code="AM003", title="Bridging study too small or not spanning the clinical range", family="assays",
       severity="major",
       thresholds=[Threshold("min_pairs", 20, "fewest paired samples a bridging study needs", "int"),
@@ -74,7 +80,7 @@ def check(ctx: AuditContext) -> Iterator[Finding]:
         else:
             span = span_fraction(*bridge_range, *lots_range) if bridge_range else 0.0
         too_few = bf.n_pairs < min_pairs
-        too_narrow = span is not None and span < min_span
+        too_narrow = span is not None and spans_too_little(span, min_span)
         if not (too_few or too_narrow):
             continue
         problems = []

@@ -89,7 +89,10 @@ class QualityRange:
         Notes
         -----
         A value fails only when strictly outside: ``v < lower`` or
-        ``v > upper``; a value equal to a bound is inside.
+        ``v > upper``; a value equal to a bound is inside. "Equal" allows a
+        relative 1e-9 of the bounds, so that a value written exactly on
+        mean ± k·SD in decimal (0.8 for [0.4, 0.5, 0.6] and k = 3) is not
+        failed by the binary rounding of the mean and SD.
 
         Examples
         --------
@@ -98,7 +101,8 @@ class QualityRange:
         (True, False)
         """
         x = _finite_1d(values, "values")
-        inside = (x >= self.lower) & (x <= self.upper)
+        tol = 1e-9 * max(abs(self.lower), abs(self.upper))
+        inside = (x >= self.lower - tol) & (x <= self.upper + tol)
         n_out = int(np.count_nonzero(~inside))
         return RangeClassification(
             inside=tuple(bool(v) for v in inside),
