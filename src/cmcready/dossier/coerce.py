@@ -95,8 +95,11 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
     fail(k.other, "a cell of an unsupported kind (a duration?); write the value as text or a number")
 
     if col.kind in ("id", "text", "enum"):
-        out = np.full(n, None, dtype=object)
-        out[idx] = text
+        if len(idx) == n:  # every cell is text: the stripped column as it is
+            out = text_cells.copy()
+        else:
+            out = np.full(n, None, dtype=object)
+            out[idx] = text
         if k.number.any():
             out[k.number] = [_number_text(v) for v in cells[k.number]]
         if k.boolean.any():
@@ -146,23 +149,29 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
         have = ~np.isnan(out)
         values = pd.Series(out, dtype="float64")
     elif col.kind == "bool":
-        out = np.full(n, None, dtype=object)
+        # 1 true, 0 false, -1 missing, -2 not a boolean
+        state = np.full(n, -1, dtype=np.int8)
         if len(idx):
-            # an unknown word maps to NaN, as pandas' Series.map does
-            mapped = _by_distinct(lambda u: np.array([TRUE_WORDS.get(v.lower(), np.nan) for v in u], dtype=object),
-                                  text)
-            out[idx] = mapped
-            fail(_scatter(n, idx[pd.isna(mapped)]), "not a boolean: use true/false, yes/no, y/n or 1/0")
+            words = {True: 1, False: 0}
+            state[idx] = _by_distinct(
+                lambda u: np.array([words.get(TRUE_WORDS.get(v.lower()), -2) for v in u], dtype=np.int8), text)
+            fail(_scatter(n, idx[state[idx] == -2]), "not a boolean: use true/false, yes/no, y/n or 1/0")
         if k.boolean.any():
-            out[k.boolean] = [bool(v) for v in cells[k.boolean]]
+            state[k.boolean] = [1 if v else 0 for v in cells[k.boolean]]
         if k.number.any():
             nums = pd.to_numeric(pd.Series(cells[k.number], dtype=object), errors="coerce")
             ok = nums.isin([0, 1]).to_numpy()
-            out[np.flatnonzero(k.number)[ok]] = [bool(v) for v in nums[ok]]
+            state[np.flatnonzero(k.number)[ok]] = nums[ok].to_numpy().astype(np.int8)
             fail(_scatter(n, np.flatnonzero(k.number)[~ok]), "not a boolean: use true/false, yes/no, y/n or 1/0")
         fail(k.date | k.time, "a date where a boolean is expected")
-        have = ~pd.isna(out)
-        values = pd.Series(out, dtype=object)
+        have = state >= 0
+        if col.default is not None:  # typed at once: a missing cell takes the default
+            values = pd.Series(np.where(have, state == 1, bool(col.default)), dtype=bool)
+        else:
+            out = np.full(n, None, dtype=object)
+            out[state == 1] = True
+            out[state == 0] = False
+            values = pd.Series(out, dtype=object)
     else:  # pragma: no cover - schema is static
         raise ValueError(col.kind)
 

@@ -17,7 +17,10 @@ Frames = dict[str, pd.DataFrame]
 
 def _issues(frame: pd.DataFrame, mask, table: str, column: str, code: str, message) -> list[Issue]:
     """One issue per masked row; ``message`` is a function of the row (a Series)."""
-    sel = frame.loc[np.asarray(mask, bool)]
+    mask = np.asarray(mask, bool)
+    if not mask.any():  # the usual case: no selection of a large frame to build
+        return []
+    sel = frame.loc[mask]
     out = []
     for rec in sel.to_dict("records"):
         out.append(Issue(code, table, int(rec["_row"]), column, _plain(rec.get(column)), message(rec)))
