@@ -59,6 +59,12 @@ def main() -> None:
     from generate_dossier import generate, write_fast_csv
     from machine import describe
 
+    # Byte-compile the package as pip does when it installs it: an editable install under
+    # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every run.
+    import compileall
+
+    import cmcready
+    compileall.compile_dir(Path(cmcready.__file__).parent, quiet=1)
     print(describe())
     print(f"{'lots':>8} {'results':>8} {'parse s':>8} {'audit s':>8} {'ratio':>6} {'peak MB':>8} {'HTML MB':>8}")
     for n in args.lots:
