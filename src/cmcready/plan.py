@@ -115,7 +115,8 @@ def greedy_choice(values: np.ndarray, *, is_lower: np.ndarray, proposed: np.ndar
 
 def make_plan(dossier: Dossier, *, as_of: dt.date, config: Config | None = None,
               context: AuditContext | None = None) -> dict:
-    """The Plan JSON of the contract (plus extra keys: gaps, fractions closed, counts).
+    """The Plan JSON of the contract (plus extra keys: gaps, fractions closed, counts, and the
+    clinical-basis attributes with a proposed specification but no clinical range to extend).
 
     ``context`` may be an audit's context for the same dossier and date, so that the
     per-lot values it already computed are reused instead of recomputed.
@@ -125,6 +126,11 @@ def make_plan(dossier: Dossier, *, as_of: dt.date, config: Config | None = None,
     else:
         ctx = AuditContext(dossier=dossier, as_of=as_of, config=config or Config())
     targets = plan_targets(ctx)
+    untargeted = [{"attribute_id": c.attribute_id, "spec_method": c.spec.method_id,
+                   "reason": "no administered lot has a value on the spec scale: there is no clinical "
+                             "experience range to extend (SP003 names the limits; SP004 says when values "
+                             "cannot be put on the scale)"}
+                  for c in all_experience(ctx) if c.clinical_basis and c.spec is not None and not c.has_clinical]
     plan: dict = {
         "as_of": as_of.isoformat(),
         "program_id": dossier.program.program_id,
@@ -133,6 +139,7 @@ def make_plan(dossier: Dossier, *, as_of: dt.date, config: Config | None = None,
                      "clinical_extreme": t.clinical_extreme, "gap": t.gap, "spec_method": t.spec_method}
                     for t in targets],
         "recommended_lots": [],
+        "not_targeted": untargeted,
     }
     if dossier.program.patient_specific:
         plan["note"] = PATIENT_SPECIFIC_NOTE.format(modality=dossier.program.modality)

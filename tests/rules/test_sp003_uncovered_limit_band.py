@@ -3,8 +3,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from cmcready.plan import make_plan
 from cmcready.rules import references as ref
-from tests.builders import add_rows, audit, base_tables, findings
+from tests.builders import AS_OF, add_rows, audit, base_tables, findings, load
 from tests.spec_fixtures import (edge_dosed_program, lot, mid_range_program, normal_quantiles,
                                  program)
 
@@ -150,3 +151,7 @@ def test_nothing_administered_yet_leaves_both_limits_uncovered(tmp_path):
     assert [x["lot_id"] for x in f.evidence["available_lots_in_band"]["lower"]] == ["L-020"]
     assert [x["lot_id"] for x in f.evidence["available_lots_in_band"]["upper"]] == ["L-021"]
     assert "No administered lot has a value" in f.why
+    # the plan has no clinical range to extend, and says so
+    plan = make_plan(load(t, tmp_path / "plan"), as_of=AS_OF)
+    assert plan["targets"] == [] and plan["recommended_lots"] == []
+    assert [u["attribute_id"] for u in plan["not_targeted"]] == ["POT"]

@@ -20,6 +20,9 @@ def print_plan(console: Console, plan: dict) -> None:
         for g in targets:
             t.add_row(g["attribute_id"], g["limit"], _fmt(g.get("proposed")), _fmt(g.get("clinical_extreme")))
         console.print(t)
+    for u in plan.get("not_targeted", []):
+        console.print(f"{u['attribute_id']} (on {u['spec_method']}): not targeted, {u['reason']}.",
+                      markup=False, highlight=False)
     if plan.get("note"):
         console.print(plan["note"])
     lots = plan.get("recommended_lots", [])
