@@ -8,6 +8,7 @@ import gc
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -51,7 +52,12 @@ def user_errors(fn):
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                # Numerical warnings (overflow at values near 1e300) are not the user's to read:
+                # what cannot be estimated is reported as such in the output.
+                if not os.environ.get("CMCREADY_DEBUG"):
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                return fn(*args, **kwargs)
         except UserError as exc:
             _fail(exc.cause, exc.details)
         except ConfigError as exc:

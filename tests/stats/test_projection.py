@@ -27,6 +27,7 @@ from cmcready.stats.projection import (
     Projection,
     fit_model,
     joint_failure_rate,
+    no_spread,
     oos_rate,
     projected_oos,
 )
@@ -553,3 +554,41 @@ def test_batched_inside_count_equals_one_replicate_at_a_time():
     direct = [int(np.sum(np.all(((m + z @ f.T) >= lo) & ((m + z @ f.T) <= hi), axis=1)))
               for f, m in zip(factors, means)]
     assert _count_inside_batch(z, factors, means, lo, hi).tolist() == direct
+
+
+def test_values_equal_to_twelve_digits_have_no_spread():
+    # A replicate mean of equal decimals can differ in its last binary digit.
+    mean = (1.7 + 4.9) / 2
+    assert mean != 3.3 and no_spread([3.3] * 21 + [mean])
+    assert not no_spread([3.3, 3.3 * (1 + 1e-9)])
+    assert no_spread([0.0, 0.0]) and no_spread([])
+    p = projected_oos(values=[3.3] * 21 + [mean], lower=1.0, upper=5.0, n_boot=0)
+    assert p.rate is None and "identical" in p.reason
+    with pytest.raises(ValueError, match="identical"):
+        fit_model(values=[3.3] * 21 + [mean])
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-120, 1e120, 1e300])
+def test_projection_is_unit_free_down_to_underflow_and_up_to_overflow(scale):
+    # Sums of squares of values near 1e300 overflow (and near 1e-300 underflow): the fit
+    # rescales such values, so the projection is the same as in ordinary units.
+    v = np.random.default_rng(3).normal(100.0, 5.0, 30)
+    ref = projected_oos(values=v, lower=80.0, upper=120.0, n_boot=200)
+    p = projected_oos(values=v * scale, lower=80.0 * scale, upper=120.0 * scale, n_boot=200)
+    assert p.model.model == ref.model.model
+    assert p.model.shapiro_p == pytest.approx(ref.model.shapiro_p, rel=1e-9)
+    assert p.rate == pytest.approx(ref.rate, rel=1e-9)
+    assert p.ci == pytest.approx(ref.ci, rel=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_joint_projection_is_unit_free_at_extreme_magnitudes(scale):
+    # One column rescaled to 1e+-300 with its limits: the box probability is unchanged.
+    d = np.random.default_rng(5).normal(10.0, 1.0, size=(30, 2))
+    kw = {"log_scale": [False, False], "n_draws": 200_000, "n_boot": 50, "n_draws_boot": 2_000, "seed": 7}
+    ref = joint_failure_rate(data=d, lowers=[8.0, 8.0], uppers=[12.0, 12.0], **kw)
+    scaled = d * [scale, 1.0]
+    got = joint_failure_rate(data=scaled, lowers=[8.0 * scale, 8.0], uppers=[12.0 * scale, 12.0], **kw)
+    assert got.rate == pytest.approx(ref.rate, rel=1e-9)
+    assert got.ci == pytest.approx(ref.ci, rel=1e-9)
+    assert got.mean[0] == pytest.approx(ref.mean[0] * scale, rel=1e-9)

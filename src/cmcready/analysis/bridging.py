@@ -33,9 +33,10 @@ class BridgeFit:
 
 
 def paired_samples(rows: pd.DataFrame, old_method: str, new_method: str) -> pd.DataFrame:
-    """Samples with at least one row on each method; replicates averaged per sample and method."""
+    """Samples with at least one row on each method; replicates averaged per sample and method.
+    A study whose old and new method are the same pairs nothing."""
     r = rows.loc[rows["method_id"].isin([old_method, new_method])]
-    if r.empty:
+    if r.empty or old_method == new_method:
         return pd.DataFrame(columns=["sample_id", "old", "new", "first_date", "last_date", "last_old_date"])
     means = r.pivot_table(index="sample_id", columns="method_id", values="value", aggfunc="mean")
     for m in (old_method, new_method):

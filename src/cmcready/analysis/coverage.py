@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..context import AuditContext, cached
-from ..stats.projection import FittedModel, Projection, fit_model, joint_failure_rate, oos_rate, projected_oos
+from ..stats.projection import (FittedModel, Projection, fit_model, joint_failure_rate, no_spread, oos_rate,
+                                projected_oos)
 from ..stats.tolerance import nonparametric_tolerance_interval, normal_tolerance_interval
 from .specs import ProposedSpec, proposed_specs, reference_method
 from .timeline import commercial_process
@@ -164,7 +165,7 @@ def _project(ctx: AuditContext, values: np.ndarray, lower: float | None, upper: 
         # Every clinical lot lies beyond one proposed limit: no lot can be inside both.
         if values.size < n_min:
             return None, None, None, None, f"only {values.size} lots; at least {n_min} needed", None
-        model = fit_model(values=values) if np.ptp(values) > 0 else None
+        model = None if no_spread(values) else fit_model(values=values)
         return 1.0, (1.0, 1.0), model, None, None, (
             f"the approvable range is empty (lower {lower:g} > upper {upper:g}): every lot falls outside it")
     try:
@@ -295,7 +296,7 @@ def tolerance_evidence(c: AttributeCoverage) -> dict | None:
     lots lie with 95% confidence (normal tolerance interval on the projection's model scale,
     exact k factors), and the confidence the observed extremes achieve without a model."""
     values = c.projection_lots["value"].to_numpy(float) if c.n_projection_lots else np.array([])
-    if c.spec is None or c.model is None or len(values) < 3 or np.ptp(values) == 0:
+    if c.spec is None or c.model is None or len(values) < 3 or no_spread(values):
         return None
     sides = 2 if c.spec.two_sided else 1
     lognormal = c.model.model == "lognormal"
@@ -392,7 +393,7 @@ def joint_projection(ctx: AuditContext) -> JointCoverage:
         empty = [c.attribute_id for c in covs if c.approvable_empty]
         return result(1.0, (1.0, 1.0), n_complete, n_inc, method=f"approvable range empty for {', '.join(empty)}")
     complete = arr[~np.isnan(arr).any(axis=1)]
-    flat = [c.attribute_id for c, col in zip(covs, complete.T) if np.ptp(col) == 0]
+    flat = [c.attribute_id for c, col in zip(covs, complete.T) if no_spread(col)]
     if flat:
         # A constant column has no distribution to fit, as for the single-attribute projection.
         return result(n=n_complete, n_inc=n_inc,

@@ -15,7 +15,7 @@ def _cell_text(v) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
         return ""
     if isinstance(v, (pd.Timestamp, dt.datetime)):
-        return v.strftime("%Y-%m-%d")
+        return v.date().isoformat()  # strftime's %Y does not pad years before 1000
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, bool):

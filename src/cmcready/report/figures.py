@@ -11,8 +11,10 @@ share one HTML document.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -143,19 +145,46 @@ def _attr(text: str) -> str:
             .replace('"', "&quot;").replace("'", "&#x27;"))
 
 
+def _not_drawn(name: str, exc: Exception) -> str:
+    """An inline SVG that says, in place of the figure, why it could not be drawn."""
+    msg = _attr(f"This figure ({name.replace('_', ' ')}) could not be drawn: {type(exc).__name__}: {exc}")
+    return (f'<svg class="figure-svg" role="img" aria-label="{msg}" viewBox="0 0 740 24">'
+            f'<text x="0" y="16" font-size="11" fill="#b91c1c">{msg}</text></svg>')
+
+
 def figure(fn):
-    """Run a drawing function under the report's style (rcParams read at creation time)."""
+    """Run a drawing function under the report's style (rcParams read at creation time).
+
+    A figure that matplotlib cannot draw for its data (a value or date out of its range)
+    is replaced by a line saying why, rather than losing the whole report;
+    ``CMCREADY_DEBUG=1`` re-raises instead.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
-            return fn(*args, **kwargs)
+        try:
+            with matplotlib.rc_context(STYLE):
+                return fn(*args, **kwargs)
+        except (ValueError, OverflowError, ArithmeticError) as exc:
+            if os.environ.get("CMCREADY_DEBUG"):
+                raise
+            return _not_drawn(fn.__name__, exc)
 
     return wrapper
 
 
+#: Matplotlib's dates run from year 1 to 9999; axis limits are kept a day inside.
+_FIRST_NUM = float(mdates.date2num(dt.datetime(1, 1, 2)))
+_LAST_NUM = float(mdates.date2num(dt.datetime(9999, 12, 30)))
+
+
 def _num(day) -> float:
     return float(mdates.date2num(pd.Timestamp(day).to_pydatetime()))
+
+
+def _in_date_range(x: float) -> float:
+    """A date number (an axis limit, a bar's padded end) kept inside matplotlib's dates."""
+    return min(max(x, _FIRST_NUM), _LAST_NUM)
 
 
 def _date_axis(ax) -> None:
@@ -224,7 +253,7 @@ def timeline_figure(t: Timeline, *, key: str = "timeline") -> str:
         days += [b.start for b in lane.bars] + [b.end for b in lane.bars] + [m.day for m in lane.marks]
     lo, hi = min(days), max(days)
     pad = max((hi - lo).days * 0.03, 20)
-    x_lo, x_hi = _num(lo) - pad, _num(hi) + 2 * pad
+    x_lo, x_hi = _in_date_range(_num(lo) - pad), _in_date_range(_num(hi) + 2 * pad)
 
     if t.pivotal_window is not None:
         s, e = t.pivotal_window
@@ -384,8 +413,8 @@ def attribute_figure(s: AttributeSeries, *, key: str) -> str:
     x_days = [days.min(), days.max()] if len(days) else []
     for seg in s.release:
         x_days += [d for d in (seg.start, seg.end) if d is not None]
-    x_lo = _num(min(x_days)) - 20 if x_days else None
-    x_hi = _num(max(x_days)) + 20 if x_days else None
+    x_lo = _in_date_range(_num(min(x_days)) - 20) if x_days else None
+    x_hi = _in_date_range(_num(max(x_days)) + 20) if x_days else None
     if x_lo is not None:
         ax.set_xlim(x_lo, x_hi)
     drew_release = False

@@ -138,9 +138,10 @@ def _finding(ctx: AuditContext, c: AttributeCoverage, beyond: list[dict], severi
     if c.rate is None:
         rate_text = (f"the commercial process's out-of-spec rate against it is not estimable ({c.reason})")
     else:
+        # No model when every lot lies beyond an empty approvable range with one value.
+        model = f"{c.model.model} model, " if c.model is not None else ""
         rate_text = (f"the commercial process ({cp}) would be projected to fail {_pct(c.rate)} of lots "
-                     f"(95% interval {_pct(c.ci[0])}–{_pct(c.ci[1])}, {c.model.model} model, "
-                     f"{c.n_projection_lots} lots)")
+                     f"(95% interval {_pct(c.ci[0])}–{_pct(c.ci[1])}, {model}{c.n_projection_lots} lots)")
     refs = (ref.ICH_Q6B,) + ((ref.FDA_POTENCY_ASSURANCE,) if c.category == "potency" else ()) \
         + (ref.APPROVABLE_RANGE_PRACTICE,)
     return Finding(

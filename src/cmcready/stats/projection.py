@@ -59,6 +59,20 @@ _BOOT_CHUNK_ELEMENTS = 1 << 21
 # --------------------------------------------------------------------------
 
 
+def no_spread(values) -> bool:
+    """Whether values are all equal to 12 significant digits.
+
+    A lot's value is the mean of its replicates, and a mean of equal decimals can differ
+    from them in the last binary digit (1.7 and 4.9 average to 3.3000000000000003): such
+    values have no spread to fit a model to, as if they were exactly equal.
+
+    >>> no_spread([3.3, 3.3, (1.7 + 4.9) / 2]), no_spread([3.3, 3.31])
+    (True, False)
+    """
+    x = np.asarray(values, dtype=float)
+    return bool(x.size == 0 or np.ptp(x) <= 1e-12 * np.max(np.abs(x)))
+
+
 def _finite_1d(values: object, name: str) -> np.ndarray:
     x = np.asarray(values, dtype=float)
     if x.ndim != 1:
@@ -141,11 +155,21 @@ _RULE = (
 )
 
 
+def _rescaled(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """``x / s`` and ``s``: values of extreme magnitude (beyond 1e±100) brought near 1, so
+    that sums of squares neither overflow nor underflow; other values as they are (s = 1)."""
+    m = float(np.max(np.abs(x))) if x.size else 0.0
+    if m > 0 and np.isfinite(m) and not 1e-100 < m < 1e100:
+        return x / m, m
+    return x, 1.0
+
+
 def _shapiro_p(x: np.ndarray) -> float:
+    # W is invariant to scale: extreme magnitudes are tested rescaled.
     # scipy warns that the p-value may be inaccurate above n = 5000; the rule uses it as stated.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return float(stats.shapiro(x).pvalue)
+        return float(stats.shapiro(_rescaled(x)[0]).pvalue)
 
 
 def fit_model(*, values) -> FittedModel:
@@ -194,8 +218,9 @@ def fit_model(*, values) -> FittedModel:
     n = int(x.size)
     if n < 3:
         raise ValueError(f"at least 3 values are needed to fit a model, got {n}")
-    if np.ptp(x) == 0.0:
-        raise ValueError("all values are identical; the standard deviation is 0 and no model can be fitted")
+    if no_spread(x):
+        raise ValueError("all values are identical (to 12 significant digits); the standard deviation is 0 "
+                         "and no model can be fitted")
     p = _shapiro_p(x)
     p_log: float | None = None
     model = "normal"
@@ -219,11 +244,11 @@ def fit_model(*, values) -> FittedModel:
                 f"Shapiro-Wilk rejects normality of both the values (p = {p:.3g}) and their "
                 f"logarithms (p = {p_log:.3g}); normal kept as the default"
             )
-    y = np.log(x) if model == "lognormal" else x
+    y, scale = _rescaled(np.log(x) if model == "lognormal" else x)
     return FittedModel(
         model=model,
-        mu=float(np.mean(y)),
-        sigma=float(np.std(y, ddof=1)),
+        mu=scale * float(np.mean(y)),
+        sigma=scale * float(np.std(y, ddof=1)),
         n=n,
         shapiro_p=p,
         shapiro_p_log=p_log,
@@ -469,12 +494,19 @@ def projected_oos(
 
     if n < min_n:
         return _empty(f"only {n} lots; at least {min_n} needed")
-    if np.ptp(x) == 0.0:
-        return _empty(f"all {n} values are identical; the standard deviation is 0 and no model can be fitted")
+    if no_spread(x):
+        return _empty(f"all {n} values are identical (to 12 significant digits); the standard deviation is 0 "
+                      "and no model can be fitted")
 
     model = fit_model(values=x)
+    if not (np.isfinite(model.mu) and np.isfinite(model.sigma) and model.sigma > 0):
+        # Values so small or large (1e-300, 1e300) that their spread under- or overflows.
+        return _empty(f"the {model.model} model's mean and standard deviation are not finite and positive "
+                      f"at this magnitude of values (SD {model.sigma:g})", model)
     lo_t, hi_t = _model_scale_limits(model.model, lo, hi)
     rate = float(_normal_tail_rate(model.mu, model.sigma, lo_t, hi_t))
+    if not np.isfinite(rate):
+        return _empty("the tail probability is not finite at this magnitude of values", model)
     ci = None
     scale = " of the log values" if model.model == "lognormal" else ""
     method = f"{model.model} model, mean and SD (ddof=1){scale}; closed-form tail probability"
@@ -482,7 +514,7 @@ def projected_oos(
         rng = np.random.default_rng(seed)
         boot = _bootstrap_rates(mu=model.mu, sigma=model.sigma, n=n, lo_t=lo_t, hi_t=hi_t, n_boot=n_boot, rng=rng)
         q = np.quantile(boot, [alpha / 2.0, 1.0 - alpha / 2.0])
-        ci = (float(q[0]), float(q[1]))
+        ci = (float(q[0]), float(q[1])) if np.all(np.isfinite(q)) else None
         method += (
             f"; {100 * (1 - alpha):g}% parametric bootstrap percentile interval "
             f"({n_boot} replicates, same family refitted)"
@@ -838,6 +870,10 @@ def joint_failure_rate(
 
     y = x.copy()
     y[:, log_idx] = np.log(y[:, log_idx])
+    # Columns of extreme magnitude are rescaled with their limits (the probability of the
+    # box is unchanged), so that their covariance neither overflows nor underflows.
+    scales = np.array([_rescaled(y[:, j])[1] for j in range(p)])
+    y, lo, hi = y / scales, lo / scales, hi / scales
     mean = y.mean(axis=0)
     cov = np.atleast_2d(np.cov(y, rowvar=False, ddof=1))
     sd = np.sqrt(np.diag(cov))
@@ -873,7 +909,7 @@ def joint_failure_rate(
             rng_samples=np.random.default_rng(s_samples), rng_draws=np.random.default_rng(s_draws),
         )  # fmt: skip
         q = np.quantile(boot, [alpha / 2.0, 1.0 - alpha / 2.0])
-        ci = (float(q[0]), float(q[1]))
+        ci = (float(q[0]), float(q[1])) if np.all(np.isfinite(q)) else None
         method += (
             f"; {100 * (1 - alpha):g}% parametric bootstrap percentile interval ({n_boot} replicates of "
             f"{n} lots, refitted mean and covariance drawn from their exact sampling laws; each replicate's "
@@ -881,9 +917,12 @@ def joint_failure_rate(
             f"{n_draws_boot} reused Monte Carlo draws)"
         )
 
+    with np.errstate(over="ignore"):  # a covariance of values near 1e300 is beyond floats: inf
+        cov = cov * np.outer(scales, scales)
     return JointProjection(
         rate=float(rate), ci=ci, mc_se=mc_se, n=n, n_incomplete=n_incomplete, n_attrs=p,
-        mean=tuple(float(v) for v in mean), cov=tuple(tuple(float(v) for v in row) for row in cov),
+        mean=tuple(float(v) for v in mean * scales),
+        cov=tuple(tuple(float(v) for v in row) for row in cov),
         marginal_rates=tuple(float(v) for v in marg), log_scale=tuple(logs), n_draws=n_draws,
         n_draws_boot=n_draws_boot, n_boot=n_boot, seed=seed, alpha=alpha, method=method, reason=None,
     )  # fmt: skip
