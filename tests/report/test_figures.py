@@ -94,3 +94,17 @@ def test_fixed_layout_keeps_axes_labels_and_legend_apart_and_inside(side):
     else:
         assert axes_box.y0 > legend_box.y1
     assert fig.get_layout_engine() is None  # savefig then draws once, with no layout pass
+
+
+def test_a_figure_that_cannot_be_drawn_says_why_instead_of_failing_the_report(monkeypatch):
+    @figures.figure
+    def broken_figure():
+        raise ValueError("Date ordinal 3107730.18 converts to 10478-09-04 <beyond>")
+
+    monkeypatch.delenv("CMCREADY_DEBUG", raising=False)
+    svg = broken_figure()
+    assert svg.startswith("<svg") and "could not be drawn" in svg and "broken figure" in svg
+    assert "&lt;beyond&gt;" in svg and "<beyond>" not in svg  # the message is escaped
+    monkeypatch.setenv("CMCREADY_DEBUG", "1")
+    with pytest.raises(ValueError):
+        broken_figure()
