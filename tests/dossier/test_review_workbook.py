@@ -9,8 +9,9 @@ import zipfile
 
 import openpyxl
 import pandas as pd
+import pytest
 
-from cmcready.dossier import check_dossier, load_dossier
+from cmcready.dossier import DossierError, check_dossier, load_dossier
 from tests.builders import base_tables, write_tables
 
 
@@ -284,3 +285,76 @@ def test_workbook_numbers_in_text_columns(tmp_path):
     d = load_dossier(path)
     assert d.lots["failure_reason"].iloc[:2].tolist() == ["2.5", "12"]
     assert d.process_versions["description"].iloc[0] == "7"
+
+
+def _rewrite_part(path, part, fn):
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts[part] = fn(parts[part].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_dates_in_an_east_asian_built_in_format_are_dates(tmp_path):
+    # Japanese Excel saves yyyy年m月d日 as built-in format id 57 with no definition in the
+    # file; openpyxl does not know the id, the reader does (ids 27-36, 50-58).
+    path = _workbook(tmp_path)
+    _rewrite_part(path, "xl/styles.xml", lambda s: re.sub(r"<numFmts.*?</numFmts>", "", s).replace(
+        'xf numFmtId="164"', 'xf numFmtId="57" applyNumberFormat="1"'))
+    errs, r = _errors(path)
+    assert errs == []
+    assert r.dossier.lots["manufacture_date"].iloc[0] == pd.Timestamp("2023-01-02")
+
+
+def test_a_carriage_return_escaped_by_excel_is_read_as_one(tmp_path):
+    # Excel and xlsxwriter store "released\r" as "released_x000D_"; trimmed like any padding.
+    path = _workbook(tmp_path)
+    _edit(path, lambda wb: wb["lots"].cell(row=2, column=_col(wb["lots"], "status"), value="released_x000D_"))
+    errs, r = _errors(path)
+    assert errs == [] and r.dossier.lots["status"].iloc[0] == "released"
+    # a literal "_x000D_" is written escaped itself, as _x005F_x000D_
+    _edit(path, lambda wb: wb["lots"].cell(row=2, column=_col(wb["lots"], "failure_reason"),
+                                           value="note_x005F_x000D_"))
+    assert load_dossier(path).lots["failure_reason"].iloc[0] == "note_x000D_"
+
+
+def test_a_stray_value_far_to_the_right_is_one_warning_not_a_sheet_16384_columns_wide(tmp_path):
+    path = _workbook(tmp_path)
+    _edit(path, lambda wb: wb["results"].__setitem__("XFD3", "x"))
+    errs, r = _errors(path)
+    assert errs == []
+    [w] = [w for w in r.warnings if w.table == "results"]
+    assert w.code == "unnamed_column" and "column 16384 (XFD)" in w.message and "row 3" in w.message
+
+
+def test_a_whole_row_merge_stops_at_the_header(tmp_path):
+    path = _workbook(tmp_path)
+    _edit(path, lambda wb: wb["results"].merge_cells("A5:XFD5"))
+    errs, r = _errors(path)
+    assert [w.code for w in r.warnings if w.table == "results"] == ["merged_cells"]
+
+
+def test_a_workbook_without_readable_worksheets_says_so(tmp_path):
+    # What openpyxl sees of a workbook saved as Strict Open XML: no worksheet.
+    path = _workbook(tmp_path)
+    strict = {"http://schemas.openxmlformats.org/spreadsheetml/2006/main": "http://purl.oclc.org/ooxml/spreadsheetml/main",
+              "http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+                  "http://purl.oclc.org/ooxml/officeDocument/relationships"}
+
+    def to_strict(s):
+        for a, b in strict.items():
+            s = s.replace(a, b)
+        return s
+
+    _rewrite_part(path, "xl/workbook.xml", to_strict)
+    with pytest.raises(DossierError, match="Strict Open XML"):
+        check_dossier(path)
+
+
+def test_an_integer_too_large_for_a_float_is_reported_not_raised(tmp_path):
+    path = _workbook(tmp_path)
+    big = "9" * 401
+    _replace_cell_xml(path, "results", "D2", f'<c r="D2"><v>{big}</v></c>')  # the value column
+    errs, r = _errors(path)
+    assert errs == [("wrong_type", "results", 2, "value")]

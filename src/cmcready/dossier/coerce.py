@@ -63,6 +63,8 @@ def _types(values: np.ndarray) -> CellKinds:
 
 def _number_text(v) -> str:
     """A workbook number in a text column: a whole number as integer text."""
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))  # exactly, however many digits
     f = float(v)
     if np.isfinite(f) and f == int(f):
         return str(int(f))
@@ -102,6 +104,9 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
             out[idx] = text
         if k.number.any():
             out[k.number] = [_number_text(v) for v in cells[k.number]]
+            infinite = np.zeros(n, bool)
+            infinite[k.number] = [isinstance(v, (float, np.floating)) and not np.isfinite(v) for v in cells[k.number]]
+            fail(infinite, "not a finite number")
         if k.boolean.any():
             out[k.boolean] = ["true" if v else "false" for v in cells[k.boolean]]
         fail(k.date, "a date cell where text is expected (did Excel turn the entry into a date? format the column as text)")
@@ -159,7 +164,7 @@ def coerce_column(raw: pd.Series, col: Column, stripped: tuple[np.ndarray, np.nd
         if k.boolean.any():
             state[k.boolean] = [1 if v else 0 for v in cells[k.boolean]]
         if k.number.any():
-            nums = pd.to_numeric(pd.Series(cells[k.number], dtype=object), errors="coerce")
+            nums = pd.Series(_numbers(cells[k.number], text=False))
             ok = nums.isin([0, 1]).to_numpy()
             state[np.flatnonzero(k.number)[ok]] = nums[ok].to_numpy().astype(np.int8)
             fail(_scatter(n, np.flatnonzero(k.number)[~ok]), "not a boolean: use true/false, yes/no, y/n or 1/0")
@@ -198,9 +203,19 @@ def _numbers(cells: np.ndarray, *, text: bool) -> np.ndarray:
     if joined.isascii() and "_" not in joined:
         try:
             return cells.astype(float)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             pass
-    return np.asarray(pd.to_numeric(cells, errors="coerce"), dtype=float)
+    try:
+        return np.asarray(pd.to_numeric(cells, errors="coerce"), dtype=float)
+    except (OverflowError, TypeError, ValueError):  # an integer beyond floats: cell by cell
+        return np.array([_number_or_nan(v) for v in cells], dtype=float)
+
+
+def _number_or_nan(v) -> float:
+    try:
+        return float(pd.to_numeric(v))
+    except (ValueError, TypeError, OverflowError):
+        return np.nan
 
 
 def _by_distinct(f, text: np.ndarray):

@@ -315,18 +315,26 @@ def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Issue], list[I
             raise DossierError([], cause=f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
         except Exception as exc:  # openpyxl raises assorted errors on corrupt parts
             raise DossierError([], cause=f"{path.name} is a corrupt .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        if not wb.worksheets:
+            wb.close()
+            raise DossierError([], cause=f"{path.name} has no worksheet that can be read (saved as Strict Open XML? "
+                                         "save it as an Excel Workbook, .xlsx)")
         try:
             for ws in wb.worksheets:
                 name = _table_name(ws.title)
                 if not _is_new_table(name, ws.title, f"sheet '{ws.title}'", "sheet", tables, errors, warns):
                     continue
                 try:
-                    cells, merged = _sheet_cells(wb, ws)
+                    cells, merged, beyond = _sheet_cells(wb, ws)
                 except Exception as exc:
                     errors.append(Issue("unreadable", name, None, None, ws.title,
                                         f"sheet '{ws.title}' cannot be read ({type(exc).__name__}: {exc})"))
                     continue
                 t = _sheet_table(name, ws.title, cells, merged, errors, warns)
+                for col, row in sorted(beyond.items()) if t is not None else ():
+                    warns.append(Issue("unnamed_column", name, 1, None, None,
+                                       f"{_column_label(col - 1)} has values (first on row {row}) but no "
+                                       "header; it is ignored", "warning"))
                 if t is not None:
                     tables[name] = t
         finally:
@@ -368,23 +376,26 @@ def _merge_column(ref: str, header: list) -> str | None:
     return normalise_header(header[c - 1]) or None if c - 1 < len(header) else None
 
 
-def _sheet_cells(wb, ws) -> tuple[dict[int, list], list[str]]:
-    """The sheet's non-empty rows {sheet row: values} and its merged ranges, filled in.
+def _sheet_cells(wb, ws) -> tuple[dict[int, list], list[str], dict[int, int]]:
+    """The sheet's non-empty rows {sheet row: values} and its merged ranges, filled in, and
+    {column: first row} of values to the right of the header's last column.
 
     Values are what Excel shows (saved formula results). An error value or a formula
     saved without its result becomes a :class:`CellProblem`. A merged range shows its
     top-left value across the whole range, and is read that way.
     """
     try:
-        cells, merged = _parse_sheet(wb, ws)
+        cells, merged, beyond, width = _parse_sheet(wb, ws)
     except (AttributeError, ImportError, TypeError):  # openpyxl internals moved: plain values
         cells = {i: list(r) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)
                  if any(v is not None for v in r)}
-        merged = []
+        merged, beyond, width = [], {}, None
     last_row = max(cells, default=0)
     for ref in merged:
         min_col, min_row, max_col, max_row = _merge_bounds(ref)
         max_row = min(max_row, last_row)  # a merge running past the data adds no rows
+        if width is not None:
+            max_col = min(max_col, max(width, min_col))  # a whole-row merge (A:XFD) stops at the header
         top = cells.get(min_row, [])
         value = top[min_col - 1] if min_col - 1 < len(top) else None
         for r in range(min_row, max_row + 1):
@@ -394,7 +405,7 @@ def _sheet_cells(wb, ws) -> tuple[dict[int, list], list[str]]:
             for c in range(min_col, max_col + 1):
                 if row[c - 1] is None:
                     row[c - 1] = value
-    return cells, merged
+    return cells, merged, beyond
 
 
 def _parse_sheet(wb, ws) -> tuple[dict[int, list], list[str]]:
@@ -419,22 +430,57 @@ def _parse_sheet(wb, ws) -> tuple[dict[int, list], list[str]]:
             elif cell["data_type"] == "e" and cell["value"] is not None:
                 v = str(cell["value"])
                 cell["value"] = CellProblem("excel_error", f"an Excel error value ({v}), not data", v)
+            elif isinstance(cell["value"], str) and "_x" in cell["value"]:
+                cell["value"] = _unescape_ooxml(cell["value"])
             return cell
 
     cells: dict[int, list] = {}
+    beyond: dict[int, int] = {}
+    width: int | None = None  # the header's last column: rows are dense up to it
     src = ws._get_source()
     try:
         parser = SavedValueParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                                  date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+                                  date_formats=wb._date_formats | _cjk_date_styles(wb),
+                                  timedelta_formats=wb._timedelta_formats)
         for idx, row in parser.parse():
             values = [(c["column"], c["value"]) for c in row if c["value"] is not None]
             if not values:
                 continue
-            out = [None] * max(c for c, _ in values)
+            if width is None:
+                width = max(c for c, v in values if not _is_blank_text(v)) if idx == 1 and any(
+                    not _is_blank_text(v) for _, v in values) else 0
+            # A stray value far to the right (column XFD) would make every row 16,384 cells
+            # wide: it is noted by column, for one warning, and not stored.
+            out = [None] * min(max(c for c, _ in values), width)
             for c, v in values:
-                out[c - 1] = v
+                if c <= width:
+                    out[c - 1] = v
+                elif not _is_blank_text(v):
+                    beyond.setdefault(c, idx)
             cells[idx] = out
         merged = [str(m.ref) for m in parser.merged_cells.mergeCell] if parser.merged_cells is not None else []
     finally:
         src.close()
-    return cells, [m for m in merged if _MERGE_REF.match(m) and ":" in m]
+    return cells, [m for m in merged if _MERGE_REF.match(m) and ":" in m], beyond, width
+
+
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape_ooxml(text: str) -> str:
+    """Text as Excel meant it: a workbook writes a control character such as a carriage
+    return as ``_x000D_`` (and a literal ``_x000D_`` as ``_x005F_x000D_``)."""
+    return _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+#: Excel's built-in date formats of its Chinese, Japanese and Korean versions (format ids
+#: 27-36 and 50-58, for example 31 = yyyy年m月d日), which a workbook names by id only and
+#: openpyxl does not know as dates.
+_CJK_DATE_FORMAT_IDS = frozenset(range(27, 37)) | frozenset(range(50, 59))
+
+
+def _cjk_date_styles(wb) -> set[int]:
+    try:
+        return {i for i, style in enumerate(wb._cell_styles) if style.numFmtId in _CJK_DATE_FORMAT_IDS}
+    except (AttributeError, TypeError):  # openpyxl internals moved: its own date styles only
+        return set()
