@@ -358,3 +358,18 @@ def test_an_integer_too_large_for_a_float_is_reported_not_raised(tmp_path):
     _replace_cell_xml(path, "results", "D2", f'<c r="D2"><v>{big}</v></c>')  # the value column
     errs, r = _errors(path)
     assert errs == [("wrong_type", "results", 2, "value")]
+
+
+def test_a_title_above_the_header_is_reported_as_such(tmp_path):
+    path = _workbook(tmp_path)
+
+    def title(wb):
+        wb["lots"].insert_rows(1, 2)
+        wb["lots"]["A1"] = "Lots of program PRG-1"
+
+    _edit(path, title)
+    errs, r = _errors(path)
+    first = r.errors[0]
+    assert (first.code, first.table, first.row, first.column) == ("missing_column", "lots", 1, None)
+    assert "the header must be the first row" in first.message
+    assert ("missing_column", "lots", 1, "lot_id") in errs  # and each required column, as before

@@ -268,6 +268,11 @@ def coerce_table(raw: RawTable, table: Table) -> tuple[pd.DataFrame, list[Issue]
     for extra in [c for c in raw.frame.columns if c not in table.column_names]:
         warnings.append(Issue("unknown_column", table.name, 1, extra, extra,
                               f"column '{extra}' is not in the contract for {table.name} and is ignored", "warning"))
+    if present and not present & set(table.column_names):
+        # A title or a note above the header: say where the header must be, once.
+        errors.append(Issue("missing_column", table.name, 1, None, None,
+                            f"row 1 holds none of the column names of {table.name} (it has "
+                            f"{', '.join(repr(c) for c in sorted(present)[:3])}); the header must be the first row"))
     cols: dict[str, pd.Series] = {}
     n = len(raw.frame)
     for col in table.columns:
