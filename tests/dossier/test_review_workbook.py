@@ -373,3 +373,26 @@ def test_a_title_above_the_header_is_reported_as_such(tmp_path):
     assert (first.code, first.table, first.row, first.column) == ("missing_column", "lots", 1, None)
     assert "the header must be the first row" in first.message
     assert ("missing_column", "lots", 1, "lot_id") in errs  # and each required column, as before
+
+
+def test_a_malformed_cell_is_a_problem_at_that_cell_not_a_lost_sheet(tmp_path):
+    path = _workbook(tmp_path)
+    _replace_cell_xml(path, "results", "D3", '<c r="D3" t="b"><v>TRUE</v></c>')  # bool(int("TRUE")) fails
+    errs, r = _errors(path)
+    assert errs == [("wrong_type", "results", 3, "value")]
+    assert "cannot be read" in r.errors[0].message
+
+
+def test_date_serials_no_excel_date_has_are_reported_at_their_cell(tmp_path):
+    path = _workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    letter = openpyxl.utils.get_column_letter(_col(wb["lots"], "manufacture_date"))
+    part = f"xl/worksheets/sheet{wb.sheetnames.index('lots') + 1}.xml"
+    with zipfile.ZipFile(path) as z:
+        date_style = re.search(rf'<c r="{letter}2"[^>]*?s="(\d+)"', z.read(part).decode()).group(1)
+    _replace_cell_xml(path, "lots", f"{letter}2", f'<c r="{letter}2" s="{date_style}"><v>99999999</v></c>')
+    _replace_cell_xml(path, "lots", f"{letter}3", f'<c r="{letter}3" s="{date_style}"><v>-5</v></c>')
+    errs, r = _errors(path)
+    assert errs == [("wrong_type", "lots", 2, "manufacture_date"), ("wrong_type", "lots", 3, "manufacture_date")]
+    assert "outside the dates Excel can show" in r.errors[0].message
+    assert "negative serial number" in r.errors[1].message

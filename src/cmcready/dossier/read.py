@@ -409,6 +409,7 @@ def _sheet_cells(wb, ws) -> tuple[dict[int, list], list[str], dict[int, int]]:
 
 
 def _parse_sheet(wb, ws) -> tuple[dict[int, list], list[str]]:
+    from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
     def uncomputed(element) -> bool:
@@ -420,8 +421,23 @@ def _parse_sheet(wb, ws) -> tuple[dict[int, list], list[str]]:
 
     class SavedValueParser(WorkSheetParser):
         def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            if cell["value"] is None and uncomputed(element):
+            try:
+                cell = super().parse_cell(element)
+            except (ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
+                # One malformed cell (t="b" holding TRUE, a bad t="d" value) is a problem at
+                # that cell, not a sheet that cannot be read.
+                return self._bad_cell(element, exc)
+            saved = element.findtext(VALUE_TAG)
+            if cell["data_type"] == "e" and cell["value"] == "#VALUE!" and saved not in (None, "#VALUE!"):
+                # openpyxl's mark for a date cell whose serial number no date has
+                cell["value"] = CellProblem(
+                    "wrong_type", f"a date cell whose serial number ({saved}) is outside the dates Excel can "
+                    "show; enter the date as YYYY-MM-DD", saved)
+            elif cell["data_type"] == "d" and saved is not None and saved.lstrip().startswith("-"):
+                cell["value"] = CellProblem(
+                    "wrong_type", f"a date cell with a negative serial number ({saved}), which no Excel date "
+                    "has; enter the date as YYYY-MM-DD", saved)
+            elif cell["value"] is None and uncomputed(element):
                 text = element.findtext(FORMULA_TAG) or ""
                 shown = f"={text}" if text else "a shared formula"
                 cell["value"] = CellProblem(
@@ -433,6 +449,18 @@ def _parse_sheet(wb, ws) -> tuple[dict[int, list], list[str]]:
             elif isinstance(cell["value"], str) and "_x" in cell["value"]:
                 cell["value"] = _unescape_ooxml(cell["value"])
             return cell
+
+        def _bad_cell(self, element, exc: Exception) -> dict:
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = coordinate_to_tuple(coordinate)
+                self.col_counter = column
+            else:  # the counter has moved past this cell already
+                row, column = self.row_counter, self.col_counter
+            raw = element.findtext(VALUE_TAG) or ""
+            problem = CellProblem("wrong_type", f"a cell whose stored value ({raw!r}, type {element.get('t', 'n')!r}) "
+                                  f"cannot be read ({type(exc).__name__}); retype the value", raw)
+            return {"row": row, "column": column, "value": problem, "data_type": "e", "style_id": 0}
 
     cells: dict[int, list] = {}
     beyond: dict[int, int] = {}
