@@ -41,13 +41,17 @@ def test_a_clearly_larger_fraction_still_beats_a_smaller_lot_id(tmp_path):
     assert ids(plan_of(program(lots), tmp_path)) == ["L-B", "L-A"]
 
 
-def test_lot_with_a_censored_result_is_judged_as_dr004_judges_it(tmp_path):
-    # Release spec of POT 50-150. "<52" allows values below 50, but not only: it does not fail the
-    # lower limit (it would only if 52 <= 50). ">160" fails the upper limit 150 (160 >= 150).
+def test_lot_with_a_censored_result_is_judged_at_its_recorded_value(tmp_path):
+    # Release spec of POT 50-140 (proposed 50-150); censored values enter computations at their
+    # recorded value (audit-rules.md; only DR004 judges every value they allow). "<52" is
+    # within 50-140; ">160" is outside; "<145" is outside too, although it allows values inside.
     lots = [lot("L-001", POT=90.0), lot("L-002", POT=110.0),
             lot("L-LOW", dosed=False, POT=52.0, qualifier={"POT": "<"}),
-            lot("L-HIGH", dosed=False, POT=160.0, qualifier={"POT": ">"})]
-    plan = plan_of(program(lots), tmp_path)
+            lot("L-HIGH", dosed=False, POT=160.0, qualifier={"POT": ">"}),
+            lot("L-MAYBE", dosed=False, POT=145.0, qualifier={"POT": "<"})]
+    t = program(lots)
+    t["specifications"].loc[t["specifications"]["kind"] == "release", "upper"] = 140.0
+    plan = plan_of(t, tmp_path)
     # L-LOW's value enters at 52: closes (90 - 52) / (90 - 50) = 0.95 of the lower gap
     assert ids(plan) == ["L-LOW"]
     assert plan["recommended_lots"][0]["extends"][0]["fraction_closed"] == pytest.approx(0.95)
@@ -76,4 +80,18 @@ def test_targets_list_only_the_limits_the_clinic_falls_short_of(tmp_path):
     assert [(x["attribute_id"], x["limit"], x["proposed"], x["clinical_extreme"]) for x in plan["targets"]] == [
         ("POT", "upper", 150.0, 110.0)]
     # 48 lies outside the proposed limits and beyond no gap: not recommended
+    assert ids(plan) == []
+
+
+def test_a_lot_equal_to_the_clinical_extreme_in_decimal_does_not_extend_it(tmp_path):
+    # L-001's results 0.1 and 0.2 average to 0.15000000000000002; L-INV at 0.15 is not
+    # strictly beyond the clinical minimum (found by an independent oracle).
+    lots = [lot("L-001", VIA=0.1), lot("L-002", VIA=0.5), lot("L-INV", dosed=False, VIA=0.15)]
+    t = program(lots, attributes=("VIA",), proposed={"VIA": (0.05, 0.6)})
+    extra = t["results"].iloc[[0]].assign(value=0.2)
+    t["results"] = pd.concat([t["results"], extra], ignore_index=True)
+    t["specifications"].loc[t["specifications"]["kind"] == "release", ["lower", "upper"]] = (0.0, 1.0)
+    plan = plan_of(t, tmp_path)
+    assert (0.1 + 0.2) / 2 > 0.15
+    assert [(x["attribute_id"], x["limit"]) for x in plan["targets"]][0] == ("VIA", "lower")
     assert ids(plan) == []

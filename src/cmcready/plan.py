@@ -47,6 +47,11 @@ class Target:
         return self.clinical_extreme - self.proposed if self.limit == "lower" else self.proposed - self.clinical_extreme
 
 
+#: Comparisons of values with limits and extremes allow a relative 1e-9: per-lot values are
+#: means, whose binary rounding must not make a tie in decimal a difference.
+_SLACK = 1e-9
+
+
 def plan_targets(ctx: AuditContext) -> list[Target]:
     """Every limit of a clinical-basis attribute's proposed specification that the clinical
     experience range falls short of, by attribute_id, lower before upper."""
@@ -59,7 +64,7 @@ def plan_targets(ctx: AuditContext) -> list[Target]:
             if proposed is None:
                 continue
             t = Target(c.attribute_id, side, proposed, extreme, s.method_id, s.lower, s.upper)
-            if t.gap > 0:
+            if t.gap > _SLACK * max(abs(proposed), abs(extreme)):
                 out.append(t)
     return out
 
@@ -92,7 +97,11 @@ def greedy_choice(values: np.ndarray, *, is_lower: np.ndarray, proposed: np.ndar
         while remaining.any():
             gap = sign * (proposed - cur)
             beyond = sign * (values - cur)
-            extends = within & (beyond > 0) & (gap > 0) & remaining[:, None]
+            # "Strictly beyond", judged on decimal values: a mean of 0.1 and 0.2 is
+            # 0.15000000000000002, and a lot at 0.15 does not extend it.
+            beyond_slack = _SLACK * np.maximum(np.abs(values), np.abs(cur))
+            gap_slack = _SLACK * np.maximum(np.abs(proposed), np.abs(cur))
+            extends = within & (beyond > beyond_slack) & (gap > gap_slack) & remaining[:, None]
             frac = np.where(extends, beyond / np.where(gap > 0, gap, 1.0), 0.0)
             score = frac.sum(axis=1)
             top = float(score.max())
@@ -154,7 +163,8 @@ def make_plan(dossier: Dossier, *, as_of: dt.date, config: Config | None = None,
     lo = np.array([np.nan if t.proposed_lower is None else t.proposed_lower for t in targets])
     hi = np.array([np.nan if t.proposed_upper is None else t.proposed_upper for t in targets])
     with np.errstate(invalid="ignore"):
-        within = ~np.isnan(values) & (np.isnan(lo) | (values >= lo)) & (np.isnan(hi) | (values <= hi))
+        within = ~np.isnan(values) & (np.isnan(lo) | (values >= lo - _SLACK * np.abs(lo))) \
+            & (np.isnan(hi) | (values <= hi + _SLACK * np.abs(hi)))
     attrs = np.array([t.attribute_id for t in targets], dtype=object)
     is_lower = np.array([t.limit == "lower" for t in targets])
     chosen, final = greedy_choice(

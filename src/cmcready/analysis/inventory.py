@@ -11,21 +11,19 @@ from ..context import AuditContext, cached
 def outside_release_spec(results: pd.DataFrame, specs: pd.DataFrame) -> pd.Series:
     """Per result row: outside the release spec of its attribute and method (inclusive limits).
 
-    A censored value is outside only when every value it allows is (as DR004 judges it):
-    ``<x`` fails a lower limit L when x ≤ L; ``>x`` fails an upper limit U when x ≥ U.
+    A censored value is judged at its recorded value, as the contract has censored values
+    enter computations (only DR004 judges them by every value they allow): a "<105" against
+    an upper limit of 100 may be above it, and a lot that may fail is not one to recommend.
     """
     spec = specs.drop_duplicates(["attribute_id", "method_id"]).set_index(["attribute_id", "method_id"])
     keys = pd.MultiIndex.from_arrays([results["attribute_id"], results["method_id"]])
     lower = spec["lower"].reindex(keys).to_numpy(float)
     upper = spec["upper"].reindex(keys).to_numpy(float)
     v = results["value"].to_numpy(float)
-    q = results["qualifier"].to_numpy(object)
-    below_q, above_q = q == "<", q == ">"
     with np.errstate(invalid="ignore"):
-        fails_lower = np.where(below_q, v <= lower, np.where(above_q, False, v < lower))
-        fails_upper = np.where(above_q, v >= upper, np.where(below_q, False, v > upper))
-    # NaN limits compare False: no limit, no failure.
-    return pd.Series(fails_lower | fails_upper, index=results.index)
+        # NaN limits compare False: no limit, no failure.
+        outside = (v < lower) | (v > upper)
+    return pd.Series(outside, index=results.index)
 
 
 @cached
