@@ -68,3 +68,8 @@ def test_results_of_a_lot_missing_from_the_lots_table_get_their_own_rank():
     assert ranks["X-1"] != ranks["X-2"]
     assert len(set(ranks.values())) == len(ranks) == 24
     assert list(d.lot_order[r["_lot"].to_numpy()]) == list(r["lot_id"])
+
+
+def test_rank_flags_are_lot_flags_given_by_rank(tmp_path):
+    d = load(base_tables(), tmp_path)
+    assert (d.rank_flags([1, -1]) == d.lot_flags(["L-002", "not-a-lot"])).all()

@@ -27,20 +27,30 @@ def outside_release_spec(results: pd.DataFrame, specs: pd.DataFrame) -> pd.Serie
 
 
 @cached
+def _undosed_rows(ctx: AuditContext) -> np.ndarray:
+    """Which rows of the lots table are released, not administered and not expired."""
+    d = ctx.dossier
+    lots = d.lots
+    return ((lots["status"] == "released").to_numpy()
+            & ~d.administered_flags[d.lot_table_ranks]
+            & ~(lots["expiry_date"] < ctx.as_of_ts).to_numpy())
+
+
+@cached
 def undosed_lots(ctx: AuditContext) -> pd.DataFrame:
     """Lots on the shelf as of the audit date: released, not administered, not expired
     (``expiry_date`` < as-of is expired; no expiry date is not expired). SP003's "available
     lots". Columns lot_id, process_version, manufacture_date, expiry_date; sorted by lot_id.
     """
-    d = ctx.dossier
-    lots = d.lots
-    keep = (
-        (lots["status"] == "released").to_numpy()
-        & ~d.administered_flags[d.lot_table_ranks]
-        & ~(lots["expiry_date"] < ctx.as_of_ts).to_numpy()
-    )
     cols = ["lot_id", "process_version", "manufacture_date", "expiry_date"]
-    return lots.loc[keep].sort_values("lot_id")[cols].reset_index(drop=True)
+    return ctx.dossier.lots.loc[_undosed_rows(ctx)].sort_values("lot_id")[cols].reset_index(drop=True)
+
+
+@cached
+def undosed_flags(ctx: AuditContext) -> np.ndarray:
+    """:func:`undosed_lots` as ``Dossier.lot_flags``, for filtering frames that carry ``_lot``."""
+    d = ctx.dossier
+    return d.rank_flags(d.lot_table_ranks[_undosed_rows(ctx)])
 
 
 @cached
@@ -49,7 +59,7 @@ def lots_outside_release_specs(ctx: AuditContext) -> frozenset[str]:
     the as-of date for its attribute and method."""
     d = ctx.dossier
     r = d.reportable_results
-    r = r.loc[d.lot_flags(undosed_lots(ctx)["lot_id"])[r["_lot"].to_numpy()]]
+    r = r.loc[undosed_flags(ctx)[r["_lot"].to_numpy()]]
     bad = outside_release_spec(r, d.specifications_in_force(ctx.as_of, kind="release"))
     return frozenset(r.loc[bad.to_numpy(bool), "lot_id"])
 

@@ -115,8 +115,12 @@ class Dossier:
     def lot_flags(self, lot_ids) -> np.ndarray:
         """A boolean array over ranks, true at the given lots, with one more element (false)
         at the end, so that indexing it with a rank of -1 (no lot) reads false."""
+        return self.rank_flags(self.lot_ranks(list(lot_ids)))
+
+    def rank_flags(self, ranks) -> np.ndarray:
+        """:meth:`lot_flags` of lots given by rank (ranks of -1 are ignored)."""
+        ranks = np.asarray(ranks, dtype=np.int64)
         flags = np.zeros(len(self.lot_order) + 1, dtype=bool)
-        ranks = self.lot_ranks(list(lot_ids))
         flags[ranks[ranks >= 0]] = True
         return flags
 

@@ -43,10 +43,7 @@ def missing_release_results(ctx: AuditContext) -> pd.DataFrame:
     for spec in specs.to_dict("records"):
         aid = spec["attribute_id"]
         if aid not in tested:
-            flags = np.zeros(len(d.lot_order) + 1, dtype=bool)
-            r = d.results_of(attribute_id=aid)["_lot"].to_numpy()
-            flags[r[r >= 0]] = True
-            tested[aid] = flags
+            tested[aid] = d.rank_flags(d.results_of(attribute_id=aid)["_lot"])
         in_force = made >= spec["effective_from"].to_datetime64()
         if not pd.isna(spec["effective_to"]):
             in_force &= made <= spec["effective_to"].to_datetime64()

@@ -5,7 +5,7 @@ from typing import Iterator
 import pandas as pd
 
 from ..analysis.coverage import AttributeCoverage, all_experience
-from ..analysis.inventory import lots_outside_release_specs, undosed_lots
+from ..analysis.inventory import lots_outside_release_specs, undosed_flags
 from ..analysis.values import lot_values
 from ..context import AuditContext
 from . import references as ref
@@ -34,9 +34,8 @@ def candidates(ctx: AuditContext, c: AttributeCoverage, side: str, edge: float) 
     every release specification in force before the others, within them lots within the
     proposed limits before lots beyond the limit, then the lot nearest the limit, then lot_id."""
     s = c.spec
-    d = ctx.dossier
     v = lot_values(ctx, c.attribute_id, s.method_id)
-    v = v.loc[d.lot_flags(undosed_lots(ctx)["lot_id"])[v["_lot"].to_numpy()]]
+    v = v.loc[undosed_flags(ctx)[v["_lot"].to_numpy()]]
     v = v.loc[in_band(v["value"], side, edge, s.upper - s.lower)]
     limit = s.lower if side == "lower" else s.upper
     within = v["value"].between(s.lower, s.upper).to_numpy()
